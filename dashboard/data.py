@@ -1,0 +1,52 @@
+"""The pages' only door to the data: one lake connection per process, cached query results.
+
+Results are cached per (query, parameters, snapshot id): a new ingest commit is a new
+snapshot id, so the dashboard shows fresh data without a restart.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ingest.sample import build_sample
+from queries import lake as lakes
+from queries import runner
+
+
+def ensure_lake() -> None:
+    """First start on a fresh clone: build the lake from the embedded sample, visibly."""
+    lake = lakes.lake_dir()
+    if lakes.lake_exists(lake):
+        return
+    with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
+        for summary in build_sample(lake):
+            st.write(summary.line())
+        status.update(label="Lake built from the embedded sample", state="complete", expanded=False)
+
+
+@st.cache_resource(show_spinner=False)
+def connection():
+    return lakes.connect(lakes.lake_dir(), read_only=True)
+
+
+def current_snapshot() -> int:
+    return lakes.current_snapshot(connection())
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _run_cached(name: str, params: tuple[tuple[str, object], ...], snapshot: int, pinned: bool) -> pd.DataFrame:
+    return runner.run(connection(), name, dict(params), snapshot=snapshot if pinned else None)
+
+
+def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFrame:
+    """Run a named query (queries/<name>.sql) on the latest data, or on a pinned snapshot."""
+    key = snapshot if snapshot is not None else current_snapshot()
+    return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None)
+
+
+def snapshot_info(snapshot: int) -> dict:
+    row = connection().execute(
+        "select snapshot_id, snapshot_time from lake.snapshots() where snapshot_id = $id", {"id": snapshot}
+    ).fetchone()
+    return {"snapshot": row[0], "time": row[1]} if row else {"snapshot": snapshot, "time": None}

@@ -1,0 +1,69 @@
+"""python -m ingest: the data team's command line. See README.md, "For data teams"."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from ingest import status as status_report
+from ingest.errors import Rejected
+from queries.lake import LakeError, lake_dir
+
+LOADERS = {
+    "gdelt": "GDELT event files: raw 2.0 (61 cols) or 1.0 (58/57) exports, BigQuery/R CSV; .zip/.gz ok",
+    "mentions": "GDELT 2.0 mentions: raw 16-column files or CSV exports with a header",
+    "articles": "articles as JSONL or CSV with url, title, outlet, published_at, language, body",
+    "parquet": "Parquet drops of events, mentions or articles, recognised by their columns",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description="Load data into the Bilateral lake.")
+    parser.add_argument("--lake", help="lake directory (default: $BILATERAL_LAKE or data/lake)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in LOADERS.items():
+        cmd = commands.add_parser(name, help=help_text)
+        cmd.add_argument("files", nargs="+", metavar="FILE")
+    status = commands.add_parser("status", help="snapshots, row counts and date range")
+    status.add_argument("--format", choices=["table", "json"], default="table")
+    commands.add_parser("sample", help="build the lake from the embedded sample in data/sample/")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    lake = lake_dir(args.lake)
+    console = Console(stderr=True)
+    try:
+        if args.command == "status":
+            report = status_report.collect(lake)
+            if args.format == "json":
+                print(json.dumps(report, indent=2, default=str))
+            else:
+                status_report.render(report, Console())
+            return 0
+        if args.command == "sample":
+            from ingest.sample import build_sample
+
+            for summary in build_sample(lake, console):
+                print(summary.line())
+            return 0
+        from ingest.load import load_or_record
+
+        summary = load_or_record(args.command, args.files, lake, console)
+        print(summary.line())
+        return 0
+    except Rejected as rejection:
+        print(f"rejected: {rejection} (nothing was committed)", file=sys.stderr)
+        return 1
+    except LakeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""GDELT events: from staged text columns to typed, validated rows of the events table."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingest.errors import Rejected
+from ingest.layouts import EVENTS_V2
+
+STAGED_COLUMNS = list(EVENTS_V2)
+
+
+def _text(col: str) -> str:
+    return f"nullif(trim(\"{col}\"), '')"
+
+
+def _int(col: str, kind: str = "integer") -> str:
+    return f"try_cast(trim(\"{col}\") as {kind})"
+
+
+def _num(col: str) -> str:
+    return f"try_cast(trim(\"{col}\") as double)"
+
+
+def _code(col: str) -> str:
+    root = "try_cast(trim(\"EventRootCode\") as integer)"
+    return (f"case when {root} < 10 and not starts_with(trim(\"{col}\"), '0') "
+            f"then '0' || trim(\"{col}\") else {_text(col)} end")
+
+
+# Canonical column -> expression over the staged GDELT columns.
+TYPED = {
+    "event_id": _int("GLOBALEVENTID", "bigint"),
+    "event_date": "try_strptime(trim(\"SQLDATE\"), '%Y%m%d')::date",
+    "actor1_code": _text("Actor1Code"),
+    "actor1_name": _text("Actor1Name"),
+    "actor1_cameo_country": _text("Actor1CountryCode"),
+    "actor1_type": _text("Actor1Type1Code"),
+    "actor2_code": _text("Actor2Code"),
+    "actor2_name": _text("Actor2Name"),
+    "actor2_cameo_country": _text("Actor2CountryCode"),
+    "actor2_type": _text("Actor2Type1Code"),
+    "is_root_event": f"{_int('IsRootEvent')} = 1",
+    # BigQuery exports store codes as integers and drop the leading zero ("20" for 020):
+    # the root code in the same row says whether one is missing.
+    "event_code": _code("EventCode"),
+    "event_base_code": _code("EventBaseCode"),
+    "event_root_code": "lpad(nullif(trim(\"EventRootCode\"), ''), 2, '0')",
+    "quad_class": _int("QuadClass"),
+    "goldstein": _num("GoldsteinScale"),
+    "num_mentions": _int("NumMentions"),
+    "num_sources": _int("NumSources"),
+    "num_articles": _int("NumArticles"),
+    "avg_tone": _num("AvgTone"),
+    "action_geo_type": _int("ActionGeo_Type", "tinyint"),
+    "action_geo_name": _text("ActionGeo_FullName"),
+    "action_geo_country": _text("ActionGeo_CountryCode"),
+    "action_geo_adm1": _text("ActionGeo_ADM1Code"),
+    "action_geo_lat": _num("ActionGeo_Lat"),
+    "action_geo_long": _num("ActionGeo_Long"),
+    "action_geo_feature_id": _text("ActionGeo_FeatureID"),
+    # 2.0 stamps the 15-minute slot (YYYYMMDDHHMMSS), 1.0 the day (YYYYMMDD).
+    "date_added": "coalesce(try_strptime(trim(\"DATEADDED\"), '%Y%m%d%H%M%S'), "
+    "try_strptime(trim(\"DATEADDED\"), '%Y%m%d'))",
+    "source_url": _text("SOURCEURL"),
+}
+
+# Each check: (GDELT column, condition that marks a row bad, what is wrong).
+CHECKS = [
+    ("GLOBALEVENTID", "event_id is null", "is not a whole number"),
+    ("SQLDATE", "event_date is null", "is not a date in YYYYMMDD form"),
+    ("SQLDATE", "event_date < date '1979-01-01' or event_date > current_date + 1",
+     "is outside 1979-01-01 .. today"),
+    ("EventCode", "event_code is null or event_code not in (select event_code from lake.cameo_codes)",
+     "is not a CAMEO event code"),
+    ("QuadClass", "quad_class is null or quad_class not between 1 and 4", "must be 1, 2, 3 or 4"),
+    ("QuadClass", "quad_class <> (select quad_class from lake.cameo_codes c where c.event_code = t.event_code)",
+     "does not match the CAMEO root of EventCode"),
+    ("GoldsteinScale", "goldstein is null or goldstein not between -10 and 10",
+     "must be a number from -10 to 10"),
+    ("Actor1CountryCode", "actor1_cameo_country is not null and actor1_cameo_country not in "
+     "(select cameo_code from lake.countries)", "is not a CAMEO or ISO 3166 country code"),
+    ("Actor2CountryCode", "actor2_cameo_country is not null and actor2_cameo_country not in "
+     "(select cameo_code from lake.countries)", "is not a CAMEO or ISO 3166 country code"),
+    ("NumMentions", "num_mentions is null and nullif(trim(\"NumMentions\"), '') is not null",
+     "is not a whole number"),
+    ("NumSources", "num_sources is null and nullif(trim(\"NumSources\"), '') is not null",
+     "is not a whole number"),
+    ("NumArticles", "num_articles is null and nullif(trim(\"NumArticles\"), '') is not null",
+     "is not a whole number"),
+    ("AvgTone", "(avg_tone is null and nullif(trim(\"AvgTone\"), '') is not null) "
+     "or avg_tone not between -100 and 100", "must be a number from -100 to 100"),
+    ("DATEADDED", "date_added is null and nullif(trim(\"DATEADDED\"), '') is not null",
+     "is not a date (YYYYMMDD or YYYYMMDDHHMMSS)"),
+]
+
+
+def type_and_check(
+    con: duckdb.DuckDBPyConnection, staged: str, typed: str, source: str, file_names: list[str]
+) -> None:
+    """Create temp table `typed` from `staged`; reject on the first bad row."""
+    exprs = ", ".join(f"{expr} as {name}" for name, expr in TYPED.items())
+    raw = ", ".join(f'"{c}"' for c in {c for c, _, _ in CHECKS})
+    con.execute(
+        f"create or replace temp table {typed} as "
+        f"select _file, _line, $source as source, {exprs}, {raw} from {staged}",
+        {"source": source},
+    )
+    cases = " ".join(f"when {cond} then {i}" for i, (_, cond, _) in enumerate(CHECKS))
+    bad = con.execute(
+        f"select _file, _line, check_no from (select _file, _line, case {cases} end as check_no "
+        f"from {typed} t) where check_no is not null order by _file, _line limit 1"
+    ).fetchone()
+    if bad:
+        file_no, line, check_no = bad
+        column, _, problem = CHECKS[check_no]
+        value = con.execute(
+            f'select "{column}" from {typed} where _file = $f and _line = $l', {"f": file_no, "l": line}
+        ).fetchone()[0]
+        shown = "empty" if value is None else repr(value[:60])
+        raise Rejected(file_names[file_no], f"{shown} {problem}", line=int(line), column=column)
+
+
+# The parts of an event that never change between re-emissions of the same id.
+IDENTITY = "hash(event_date, actor1_code, actor2_code, event_code, goldstein, source_url)"
+# GDELT 1.0's backfile reuses some GLOBALEVENTIDs for different events (seen in the real
+# Georgia 2011 files). There, an id clash with different content is two events, not an error.
+REUSED_IDS = "'gdelt1'"
+
+
+def _identity(alias: str) -> str:
+    return IDENTITY.replace("(", f"({alias}.", 1).replace(", ", f", {alias}.")
+
+
+def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, file_names: list[str]) -> None:
+    """Same id twice is fine if identical, an error if not (except where GDELT reuses ids)."""
+    clash = con.execute(
+        f"select event_id, min(_file), min(_line) from {typed} where source not in ({REUSED_IDS}) "
+        f"group by event_id, source having count(distinct {IDENTITY}) > 1 order by 2, 3 limit 1"
+    ).fetchone()
+    if clash:
+        raise Rejected(
+            file_names[clash[1]],
+            f"event {clash[0]} appears more than once with different content",
+            line=int(clash[2]),
+            column="GLOBALEVENTID",
+            hint="keep one row per event id",
+        )
+    stored = con.execute(
+        f"select t.event_id, t._file, t._line from {typed} t join lake.events e "
+        f"on e.event_id = t.event_id and e.source = t.source "
+        f"where t.source not in ({REUSED_IDS}) and {_identity('t')} <> {_identity('e')} "
+        f"order by t._file, t._line limit 1"
+    ).fetchone()
+    if stored:
+        raise Rejected(
+            file_names[stored[1]],
+            f"event {stored[0]} is already stored with different content",
+            line=int(stored[2]),
+            column="GLOBALEVENTID",
+            hint="GDELT ids never change meaning; check where this file came from",
+        )
+
+
+def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
+    """Insert rows not stored yet. Returns (added, duplicates skipped)."""
+    total = con.execute(f"select count(*) from {typed}").fetchone()[0]
+    same_event = (
+        "e.event_id = t.event_id and e.source = t.source "
+        f"and (t.source not in ({REUSED_IDS}) or {_identity('e')} = {_identity('t')})"
+    )
+    added = con.execute(
+        f"""
+        insert into lake.events
+        with fresh as (
+            select distinct on (event_id, source, identity) *
+            from (select *, case when source in ({REUSED_IDS}) then {IDENTITY} else 0 end as identity
+                  from {typed}) t
+            where not exists (select 1 from lake.events e where {same_event})
+        )
+        select
+            event_id, source, event_date,
+            actor1_code, actor1_name, actor1_cameo_country, c1.code, c1.is_state, actor1_type,
+            actor2_code, actor2_name, actor2_cameo_country, c2.code, c2.is_state, actor2_type,
+            is_root_event, event_code, event_base_code, event_root_code, quad_class, goldstein,
+            num_mentions, num_sources, num_articles, avg_tone,
+            action_geo_type, action_geo_name, action_geo_country, action_geo_adm1,
+            action_geo_lat, action_geo_long, action_geo_feature_id, date_added, source_url,
+            least(c1.code, c2.code) as pair_a, greatest(c1.code, c2.code) as pair_b
+        from fresh
+        left join lake.countries c1 on c1.cameo_code = fresh.actor1_cameo_country
+        left join lake.countries c2 on c2.cameo_code = fresh.actor2_cameo_country
+        order by pair_a, pair_b, event_date
+        """
+    ).fetchone()[0]
+    return int(added), int(total - added)

@@ -1,0 +1,132 @@
+"""One ingest command: stage every file, validate every row, then commit all or nothing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ingest import articles, events, files, layouts, mentions, parquet_drop, stage, store
+from ingest.errors import Rejected
+from queries import lake as lakes
+
+TABLE_MODULES = {"events": events, "mentions": mentions, "articles": articles}
+COMMAND_TABLE = {"gdelt": "events", "mentions": "mentions", "articles": "articles"}
+
+
+@dataclass
+class Summary:
+    command: str
+    files: list[str]
+    rows_read: int = 0
+    added: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    snapshot: int | None = None
+
+    def line(self) -> str:
+        added = ", ".join(f"{n:,} {table}" for table, n in self.added.items()) or "nothing new"
+        where = f"snapshot {self.snapshot}" if self.snapshot is not None else "no new snapshot"
+        return (f"read {self.rows_read:,} rows from {len(self.files)} file(s); added {added}; "
+                f"skipped {self.duplicates:,} duplicates; rejected 0 rows; {where}")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
+        TimeElapsedColumn(), console=console, transient=True,
+        disable=not console.is_terminal and not os.environ.get("BILATERAL_PROGRESS"),
+    )
+
+
+def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: int,
+                tmp: Path, paths: list[str]) -> tuple[str, str, int]:
+    """Stage and validate one file into temp table typed_<index>. Returns (table, typed, rows)."""
+    drop = files.open_drop(name, tmp)
+    typed = f"typed_{index}"
+    if command == "parquet":
+        columns = parquet_drop.schema_of(con, drop)
+        table = parquet_drop.kind_of(columns, name)
+        if table == "articles":
+            return table, typed, articles.stage_and_check(con, drop, "parquet", index, typed)
+        rows = parquet_drop.stage_as_gdelt(con, drop, table, columns, index, "staged")
+        try:
+            if table == "events":
+                events.type_and_check(con, "staged", typed, parquet_drop.single_source(con, drop, columns), paths)
+            else:
+                mentions.type_and_check(con, "staged", typed, paths)
+        except Rejected as bad:  # name the contract's column, not GDELT's
+            raise Rejected(bad.file, bad.problem, line=bad.line,
+                           column=parquet_drop.contract_name(table, bad.column or "")) from None
+        return table, typed, rows
+    table = COMMAND_TABLE[command]
+    if table == "articles":
+        fmt = "jsonl" if name.lower().removesuffix(".gz").endswith((".jsonl", ".json", ".ndjson")) else "csv"
+        files.head_text(drop)  # refuses HTML pages, binaries and non-UTF-8 early
+        return table, typed, articles.stage_and_check(con, drop, fmt, index, typed)
+    layout = layouts.detect(files.head_text(drop), name, table)
+    module = TABLE_MODULES[table]
+    rows = stage.stage(con, "staged", drop, layout, index, module.STAGED_COLUMNS)
+    if table == "events":
+        events.type_and_check(con, "staged", typed, layout.source, paths)
+    else:
+        mentions.type_and_check(con, "staged", typed, paths)
+    return table, typed, rows
+
+
+def load(command: str, paths: list[str], lake: Path, console: Console | None = None) -> Summary:
+    """Load files as one commit. Raises Rejected, having committed nothing."""
+    console = console or Console(stderr=True)
+    summary = Summary(command, paths)
+    con = lakes.connect(lake, read_only=False, create=True)
+    try:
+        store.ensure_schema(con)
+        staged: dict[str, list[str]] = {}
+        with files.workdir() as tmp, _progress(console) as progress:
+            task = progress.add_task(f"validating {command} files", total=len(paths))
+            for index, name in enumerate(paths):
+                table, typed, rows = _stage_file(con, command, name, index, Path(tmp), paths)
+                staged.setdefault(table, []).append(typed)
+                summary.rows_read += rows
+                progress.advance(task)
+        for table, typed_tables in staged.items():
+            con.execute(f"create or replace temp table all_{table} as "
+                        + " union all by name ".join(f"select * from {t}" for t in typed_tables))
+            TABLE_MODULES[table].check_duplicates(con, f"all_{table}", paths)
+        con.execute("begin")
+        try:
+            for table in staged:
+                added, skipped = TABLE_MODULES[table].insert_new(con, f"all_{table}")
+                summary.duplicates += skipped
+                if added:
+                    summary.added[table] = added
+            if not summary.added:
+                con.execute("rollback")  # nothing new: no empty snapshot
+                return summary
+            names = ", ".join(Path(p).name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+            what = ", ".join(f"+{n:,} {t}" for t, n in summary.added.items())
+            store.set_commit_message(
+                con, f"{command}: {what} from {names}",
+                {"command": command, "files": [Path(p).name for p in paths], "added": summary.added,
+                 "duplicates": summary.duplicates, "rows_read": summary.rows_read},
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        summary.snapshot = lakes.current_snapshot(con)
+        return summary
+    finally:
+        con.close()
+
+
+def load_or_record(command: str, paths: list[str], lake: Path, console: Console | None = None) -> Summary:
+    """load(), and on rejection append the reason to the log the Data page shows."""
+    try:
+        return load(command, paths, lake, console)
+    except Rejected as rejection:
+        store.record_rejection(lake, command, paths, str(rejection))
+        raise

@@ -1,0 +1,80 @@
+"""GDELT 2.0 mentions: which article reported which event, when, and in what language."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingest.errors import Rejected
+from ingest.layouts import MENTIONS
+
+STAGED_COLUMNS = list(MENTIONS)
+
+_TS = "try_strptime(trim(\"{c}\"), '%Y%m%d%H%M%S')"
+TYPED = {
+    "event_id": "try_cast(trim(\"GLOBALEVENTID\") as bigint)",
+    "event_time": _TS.format(c="EventTimeDate"),
+    "mention_time": _TS.format(c="MentionTimeDate"),
+    "mention_type": "try_cast(trim(\"MentionType\") as tinyint)",
+    "source_name": "nullif(trim(\"MentionSourceName\"), '')",
+    "url": "nullif(trim(\"MentionIdentifier\"), '')",
+    "sentence_id": "try_cast(trim(\"SentenceID\") as integer)",
+    "actor1_char_offset": "try_cast(trim(\"Actor1CharOffset\") as integer)",
+    "actor2_char_offset": "try_cast(trim(\"Actor2CharOffset\") as integer)",
+    "action_char_offset": "try_cast(trim(\"ActionCharOffset\") as integer)",
+    "in_raw_text": "try_cast(trim(\"InRawText\") as integer) = 1",
+    "confidence": "try_cast(trim(\"Confidence\") as tinyint)",
+    "doc_len": "try_cast(trim(\"MentionDocLen\") as integer)",
+    "doc_tone": "try_cast(trim(\"MentionDocTone\") as double)",
+    "translation_info": "nullif(trim(\"MentionDocTranslationInfo\"), '')",
+    # "srclc:ara;eng:GT-ARA 1.0" -> ara; no translation info means the original was English.
+    "language": "coalesce(nullif(regexp_extract(\"MentionDocTranslationInfo\", 'srclc:([a-z]{3})', 1), ''), 'eng')",
+}
+
+CHECKS = [
+    ("GLOBALEVENTID", "event_id is null", "is not a whole number"),
+    ("MentionTimeDate", "mention_time is null", "is not a timestamp in YYYYMMDDHHMMSS form"),
+    ("MentionIdentifier", "url is null", "is empty"),
+    ("MentionType", "mention_type is not null and mention_type not between 1 and 6", "must be 1 to 6"),
+    ("Confidence", "confidence is not null and confidence not between 0 and 100", "must be 0 to 100"),
+]
+
+KEY = "event_id, url, mention_time"
+
+
+def type_and_check(con: duckdb.DuckDBPyConnection, staged: str, typed: str, file_names: list[str]) -> None:
+    exprs = ", ".join(f"{expr} as {name}" for name, expr in TYPED.items())
+    raw = ", ".join(f'"{c}"' for c in {c for c, _, _ in CHECKS})
+    con.execute(f"create or replace temp table {typed} as select _file, _line, {exprs}, {raw} from {staged}")
+    cases = " ".join(f"when {cond} then {i}" for i, (_, cond, _) in enumerate(CHECKS))
+    bad = con.execute(
+        f"select _file, _line, check_no from (select _file, _line, case {cases} end as check_no "
+        f"from {typed}) where check_no is not null order by _file, _line limit 1"
+    ).fetchone()
+    if bad:
+        column, _, problem = CHECKS[bad[2]]
+        value = con.execute(
+            f'select "{column}" from {typed} where _file = $f and _line = $l', {"f": bad[0], "l": bad[1]}
+        ).fetchone()[0]
+        shown = "empty" if value is None else repr(value[:60])
+        raise Rejected(file_names[bad[0]], f"{shown} {problem}", line=int(bad[1]), column=column)
+
+
+def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, file_names: list[str]) -> None:
+    return None  # a mention is its key (event, article, time): a repeat is the same mention
+
+
+def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
+    total = con.execute(f"select count(*) from {typed}").fetchone()[0]
+    columns = ", ".join(TYPED)
+    added = con.execute(
+        f"""
+        insert into lake.mentions ({columns})
+        select {columns} from (select distinct on ({KEY}) * from {typed}) t
+        where not exists (
+            select 1 from lake.mentions m
+            where m.event_id = t.event_id and m.url = t.url and m.mention_time = t.mention_time
+        )
+        order by event_id
+        """
+    ).fetchone()[0]
+    return int(added), int(total - added)

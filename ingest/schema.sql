@@ -1,0 +1,89 @@
+-- The lake's tables. Column meanings, allowed values and GDELT sources: data/README.md.
+-- Run once, in the commit that creates the lake.
+
+create table if not exists events (
+    event_id              bigint   not null,  -- GLOBALEVENTID
+    source                varchar  not null,  -- gdelt1 | gdelt2 | coded: with event_id, the key
+    event_date            date     not null,  -- SQLDATE
+    actor1_code           varchar,            -- Actor1Code (full CAMEO actor code)
+    actor1_name           varchar,            -- Actor1Name
+    actor1_cameo_country  varchar,            -- Actor1CountryCode, spaces stripped
+    actor1_country        varchar,            -- ISO 3166 alpha-3 where one exists, else the CAMEO code
+    actor1_is_state       boolean,            -- false for regions and groups (EUR, AFR, WST...)
+    actor1_type           varchar,            -- Actor1Type1Code
+    actor2_code           varchar,
+    actor2_name           varchar,
+    actor2_cameo_country  varchar,
+    actor2_country        varchar,
+    actor2_is_state       boolean,
+    actor2_type           varchar,
+    is_root_event         boolean,            -- IsRootEvent
+    event_code            varchar  not null,  -- EventCode (CAMEO, 2-4 digits)
+    event_base_code       varchar,            -- EventBaseCode
+    event_root_code       varchar  not null,  -- EventRootCode (01..20)
+    quad_class            tinyint  not null,  -- QuadClass 1..4
+    goldstein             double   not null,  -- GoldsteinScale -10..10
+    num_mentions          integer,            -- NumMentions
+    num_sources           integer,            -- NumSources
+    num_articles          integer,            -- NumArticles
+    avg_tone              double,             -- AvgTone
+    action_geo_type       tinyint,            -- ActionGeo_Type
+    action_geo_name       varchar,            -- ActionGeo_FullName
+    action_geo_country    varchar,            -- ActionGeo_CountryCode (FIPS 10-4, not ISO)
+    action_geo_adm1       varchar,            -- ActionGeo_ADM1Code
+    action_geo_lat        double,             -- ActionGeo_Lat
+    action_geo_long       double,             -- ActionGeo_Long
+    action_geo_feature_id varchar,            -- ActionGeo_FeatureID
+    date_added            timestamp,          -- DATEADDED
+    source_url            varchar,            -- SOURCEURL
+    pair_a                varchar,            -- least(actor1_country, actor2_country): the layout key
+    pair_b                varchar             -- greatest(actor1_country, actor2_country)
+);
+
+-- Files are written sorted by pair, then date, so a pair query reads few row groups.
+alter table events set sorted by (pair_a, pair_b, event_date);
+
+create table if not exists mentions (
+    event_id            bigint    not null,  -- GLOBALEVENTID
+    event_time          timestamp,           -- EventTimeDate
+    mention_time        timestamp not null,  -- MentionTimeDate
+    mention_type        tinyint,             -- MentionType 1 web, 2 citation, 3 core, 4 dtic, 5 jstor, 6 non-text
+    source_name         varchar,             -- MentionSourceName (outlet)
+    url                 varchar   not null,  -- MentionIdentifier
+    sentence_id         integer,             -- SentenceID
+    actor1_char_offset  integer,
+    actor2_char_offset  integer,
+    action_char_offset  integer,
+    in_raw_text         boolean,             -- InRawText
+    confidence          tinyint,             -- Confidence 10..100
+    doc_len             integer,             -- MentionDocLen
+    doc_tone            double,              -- MentionDocTone
+    translation_info    varchar,             -- MentionDocTranslationInfo
+    language            varchar              -- ISO 639-3 from srclc:, 'eng' when untranslated
+);
+alter table mentions set sorted by (event_id);
+
+create table if not exists articles (
+    url           varchar not null,  -- the key; links to events.source_url and mentions.url
+    title         varchar,
+    outlet        varchar,           -- outlet name or domain
+    published_at  timestamp,
+    language      varchar,           -- ISO 639-1 or 639-3 code as given
+    body          varchar
+);
+
+create table if not exists countries (
+    cameo_code  varchar not null,  -- CAMEO actor country code
+    code        varchar not null,  -- ISO 3166 alpha-3 where one exists, else the CAMEO code
+    name        varchar not null,  -- English name
+    is_state    boolean not null   -- false for regions and groups
+);
+
+create table if not exists cameo_codes (
+    event_code   varchar not null,  -- CAMEO event code, 2-4 digits
+    description  varchar not null,
+    base_code    varchar not null,  -- first three digits
+    root_code    varchar not null,  -- first two digits
+    goldstein    double,            -- GDELT's Goldstein value for the code
+    quad_class   tinyint not null   -- GDELT's: roots 01-05 -> 1, 06-09 -> 2, 10-14 -> 3, 15-20 -> 4
+);

@@ -1,0 +1,54 @@
+"""What is in the lake: snapshots, row counts, date coverage. Shared by the CLI and the Data page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ingest.store import read_rejections
+from queries.lake import connect
+
+TABLES = ("events", "mentions", "articles")
+
+
+def collect(lake: Path) -> dict:
+    con = connect(lake)
+    try:
+        snapshots = [
+            {"snapshot": sid, "time": str(time)[:19], "message": message or next(iter(changes), ""),
+             "added": (json.loads(extra).get("added", {}) if extra else {})}
+            for sid, time, changes, message, extra in con.execute(
+                "select snapshot_id, snapshot_time, changes, commit_message, commit_extra_info "
+                "from lake.snapshots() order by snapshot_id"
+            ).fetchall()
+        ]
+        tables = {t: con.execute(f"select count(*) from lake.{t}").fetchone()[0] for t in TABLES}
+        first, last = con.execute("select min(event_date), max(event_date) from lake.events").fetchone()
+        return {
+            "lake": str(lake),
+            "snapshot": snapshots[-1]["snapshot"],
+            "tables": tables,
+            "event_dates": {"first": first, "last": last},
+            "snapshots": snapshots,
+            "rejections": read_rejections(lake, limit=5),
+        }
+    finally:
+        con.close()
+
+
+def render(report: dict, console: Console) -> None:
+    console.print(f"[bold]lake[/] {report['lake']}  [bold]snapshot[/] {report['snapshot']}  "
+                  f"[bold]events dated[/] {report['event_dates']['first']} .. {report['event_dates']['last']}")
+    counts = Table("table", "rows", title="Row counts")
+    for name, n in report["tables"].items():
+        counts.add_row(name, f"{n:,}")
+    console.print(counts)
+    history = Table("snapshot", "time (UTC)", "commit", title="Snapshots")
+    for snap in report["snapshots"]:
+        history.add_row(str(snap["snapshot"]), snap["time"], snap["message"])
+    console.print(history)
+    for rejection in report["rejections"]:
+        console.print(f"[red]rejected[/] {rejection['time']} {rejection['reason']}")

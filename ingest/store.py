@@ -1,0 +1,74 @@
+"""Writing to the lake: creating it, committing one batch as one snapshot, logging rejections."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import duckdb
+
+from ingest import reference
+from queries.lake import LAKE_ALIAS
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+REJECTIONS_FILE = "rejections.jsonl"
+
+
+def _statements(sql: str) -> list[str]:
+    body = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    """Create the tables and reference data in one commit if the lake is new. True if it was."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where database_name = $db and table_name = 'events'",
+        {"db": LAKE_ALIAS},
+    ).fetchone()[0]
+    if exists:
+        return False
+    con.execute("begin")
+    try:
+        for statement in _statements(SCHEMA_SQL.read_text()):
+            con.execute(statement)
+        con.executemany(
+            "insert into cameo_codes values (?, ?, ?, ?, ?, ?)",
+            [(c.event_code, c.description, c.base_code, c.root_code, c.goldstein, c.quad_class)
+             for c in reference.cameo_codes()],
+        )
+        con.executemany(
+            "insert into countries values (?, ?, ?, ?)",
+            [(c.cameo_code, c.code, c.name, c.is_state) for c in reference.all_country_codes()],
+        )
+        set_commit_message(con, "create lake: tables, CAMEO codes, countries", {"command": "create"})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return True
+
+
+def set_commit_message(con: duckdb.DuckDBPyConnection, message: str, extra: dict) -> None:
+    con.execute(
+        f"call {LAKE_ALIAS}.set_commit_message('bilateral ingest', $message, extra_info => $extra)",
+        {"message": message, "extra": json.dumps(extra)},
+    )
+
+
+def record_rejection(lake: Path, command: str, files: list[str], reason: str) -> None:
+    """Append to the rejection log the Data page reads. Lives beside the lake, not in it,
+    so a rejection never makes a snapshot."""
+    lake.mkdir(parents=True, exist_ok=True)
+    entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command,
+             "files": files, "reason": reason}
+    with (lake / REJECTIONS_FILE).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def read_rejections(lake: Path, limit: int = 20) -> list[dict]:
+    path = lake / REJECTIONS_FILE
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
+    return [json.loads(line) for line in reversed(lines) if line.strip()]

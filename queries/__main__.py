@@ -1,0 +1,82 @@
+"""python -m queries: run a named query from the command line.
+
+    python -m queries --list
+    python -m queries pair_timeline --a USA --b CHN --start 2018-01-01 --end 2018-06-30 --format csv
+
+Results go to stdout; errors are one line on stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from queries.lake import LakeError, connect, lake_dir
+from queries.runner import QueryError, catalog, run
+
+FORMATS = ("table", "csv", "json")
+
+
+def _split_params(rest: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    it = iter(rest)
+    for flag in it:
+        if not flag.startswith("--") or len(flag) < 3:
+            raise QueryError(f"unexpected argument {flag!r}; parameters look like --name value")
+        key, eq, value = flag[2:].partition("=")
+        if not eq:
+            value = next(it, None)
+            if value is None:
+                raise QueryError(f"--{key} needs a value")
+        params[key.replace("-", "_")] = value
+    return params
+
+
+def _list() -> str:
+    lines = []
+    for query in catalog().values():
+        lines.append(f"{query.name}: {query.description}")
+        for p in query.params:
+            default = f" (default {p.default})" if p.default is not None else ""
+            lines.append(f"    --{p.name} {p.type}{default}  {p.help}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m queries", description="Run a named Bilateral query.")
+    parser.add_argument("name", nargs="?", help="query name (see --list)")
+    parser.add_argument("--list", action="store_true", help="list queries with their parameters")
+    parser.add_argument("--snapshot", type=int, help="read the data as of this lake snapshot")
+    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument("--lake", help="lake directory (default: $BILATERAL_LAKE or data/lake)")
+    args, rest = parser.parse_known_args(argv)
+    try:
+        if args.list:
+            print(_list())
+            return 0
+        if not args.name:
+            raise QueryError("give a query name; see: python -m queries --list")
+        params = _split_params(rest)
+        catalog_entry = catalog().get(args.name)
+        if catalog_entry is None:
+            raise QueryError(f"no query named {args.name!r}; see: python -m queries --list")
+        catalog_entry.bind(params)  # validate before opening the lake
+        con = connect(lake_dir(args.lake))
+        frame = run(con, args.name, params, snapshot=args.snapshot)
+    except (QueryError, LakeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for column in frame.select_dtypes("datetime").columns:  # DATE columns print as dates
+        if (frame[column].dropna().dt.normalize() == frame[column].dropna()).all():
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(frame.to_json(orient="records", date_format="iso", indent=1))
+    else:
+        print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

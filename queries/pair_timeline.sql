@@ -1,0 +1,33 @@
+-- pair_timeline: events per period between two countries, split by quad class.
+-- Counts raw event rows (every GDELT row, no deduplication). goldstein_mean and tone_mean
+-- are plain means over those rows. Dates are inclusive and refer to the event date (SQLDATE).
+-- @param a country                                        first country (ISO 3166 alpha-3)
+-- @param b country                                        second country
+-- @param start date                                       first event date, YYYY-MM-DD
+-- @param end date                                         last event date, YYYY-MM-DD
+-- @param grain enum(day,week,month,quarter,year) = month  period length
+-- @param direction enum(a_to_b,b_to_a,both) = both        a_to_b: actor 1 is a and actor 2 is b
+with pair_events as (
+    select event_date, quad_class, goldstein, avg_tone
+    from events
+    where pair_a = least($a, $b) and pair_b = greatest($a, $b)  -- the sort key: few row groups read
+      and event_date between $start and $end
+      and (
+          ($direction <> 'b_to_a' and actor1_country = $a and actor2_country = $b)
+          or ($direction <> 'a_to_b' and actor1_country = $b and actor2_country = $a)
+      )
+),
+
+final as (
+    select
+        date_trunc($grain, event_date)::date as period,
+        quad_class,
+        count(*) as events,
+        avg(goldstein) as goldstein_mean,
+        avg(avg_tone) as tone_mean
+    from pair_events
+    group by all
+    order by period, quad_class
+)
+
+select * from final

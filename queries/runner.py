@@ -1,0 +1,162 @@
+"""Named queries: one SELECT per queries/*.sql file, parameters declared in its header.
+
+A header looks like:
+
+    -- pair_timeline: events per period between two countries, by quad class.
+    -- @param a country                  first country (ISO 3166 alpha-3)
+    -- @param grain enum(day,week,month) = month   period length
+
+Values are validated here against their declared type, then bound by DuckDB as `$name`:
+user input never becomes SQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from queries.lake import LAKE_ALIAS, snapshot_alias
+
+SQL_DIR = Path(__file__).resolve().parent
+_PARAM = re.compile(
+    r"^--\s*@param\s+(?P<name>[a-z_]+)\s+(?P<type>[a-z]+(?:\([^)]*\))?)"
+    r"(?:\s*=\s*(?P<default>\S+))?\s*(?P<help>.*)$"
+)
+MAX_DATE_SPAN_YEARS = 100
+
+
+class QueryError(Exception):
+    """Bad query name or parameter value; the message is one line for a person."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None
+    help: str
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self.type.startswith("enum("):
+            return tuple(self.type[5:-1].split(","))
+        return ()
+
+    def parse(self, raw: object) -> object:
+        """Validate one value against the declared type, or raise QueryError."""
+        text = str(raw).strip()
+        if len(text) > 200:
+            raise QueryError(f"--{self.name}: value is too long")
+        kind = self.type.split("(")[0]
+        if kind == "country":
+            code = text.upper()
+            if not re.fullmatch(r"[A-Z]{3}", code):
+                raise QueryError(f"--{self.name}: {text!r} is not a 3-letter country code such as LBY")
+            return code
+        if kind == "date":
+            try:
+                value = dt.date.fromisoformat(text)
+            except ValueError:
+                raise QueryError(f"--{self.name}: {text!r} is not a date; use YYYY-MM-DD") from None
+            if not 1900 <= value.year <= 2200:
+                raise QueryError(f"--{self.name}: {text} is outside the years 1900-2200")
+            return value
+        if kind == "int":
+            low, high = (int(x) for x in self.type[4:-1].split(",")) if "(" in self.type else (0, 10**9)
+            try:
+                value = int(text)
+            except ValueError:
+                raise QueryError(f"--{self.name}: {text!r} is not a whole number") from None
+            if not low <= value <= high:
+                raise QueryError(f"--{self.name}: {value} is outside {low}..{high}")
+            return value
+        if kind == "enum":
+            if text not in self.choices:
+                raise QueryError(f"--{self.name}: {text!r} is not one of {', '.join(self.choices)}")
+            return text
+        if kind == "text":
+            return text
+        raise QueryError(f"query header declares unknown type {self.type!r}")  # a bug in a .sql file
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    sql: str
+
+    def bind(self, given: dict[str, object]) -> dict[str, object]:
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise QueryError(
+                f"{self.name} has no parameter --{unknown[0]}; it takes "
+                + (", ".join(f"--{p}" for p in known) or "no parameters")
+            )
+        bound: dict[str, object] = {}
+        for name, param in known.items():
+            value = given.get(name)
+            if value is None or value == "":
+                if param.default is None:
+                    raise QueryError(f"{self.name} needs --{name} ({param.help or param.type})")
+                value = param.default
+            bound[name] = param.parse(value)
+        if "a" in bound and bound.get("a") == bound.get("b"):
+            raise QueryError(f"--a and --b are both {bound['a']}; pick two different countries")
+        starts, ends = bound.get("start"), bound.get("end")
+        if isinstance(starts, dt.date) and isinstance(ends, dt.date):
+            if starts > ends:
+                raise QueryError(f"--start {starts} is after --end {ends}")
+            if (ends - starts).days > 366 * MAX_DATE_SPAN_YEARS:
+                raise QueryError(f"the date range is longer than {MAX_DATE_SPAN_YEARS} years")
+        return bound
+
+
+def _parse(path: Path) -> Query:
+    text = path.read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("--")]
+    description = header[0].split(":", 1)[1].strip() if header else ""
+    params = tuple(
+        Param(m["name"], m["type"], m["default"], m["help"].strip())
+        for line in header
+        if (m := _PARAM.match(line))
+    )
+    return Query(path.stem, description, params, text)
+
+
+@cache
+def catalog() -> dict[str, Query]:
+    return {p.stem: _parse(p) for p in sorted(SQL_DIR.glob("*.sql"))}
+
+
+def get(name: str) -> Query:
+    queries = catalog()
+    if name not in queries:
+        raise QueryError(f"no query named {name!r}; see: python -m queries --list")
+    return queries[name]
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: dict[str, object] | None = None,
+    snapshot: int | None = None,
+) -> pd.DataFrame:
+    """Run a named query with validated, bound parameters, on the latest data or a snapshot."""
+    query = get(name)
+    bound = query.bind(params or {})
+    cursor = con.cursor()  # a cursor per query: safe across Streamlit's threads
+    try:
+        # A cursor starts in the default database: point it at the lake, or at a pinned snapshot.
+        alias = LAKE_ALIAS if snapshot is None else snapshot_alias(con, int(snapshot))
+        cursor.execute(f"USE {alias}")
+        return cursor.execute(query.sql, bound).df()
+    finally:
+        cursor.close()
