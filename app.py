@@ -17,6 +17,7 @@ ensure_lake()
 page = st.navigation(
     [
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(PAGES / "pair.py", title="Pair", icon=":material/compare_arrows:", url_path="pair"),
     ]
 )
 page.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pycountry
@@ -58,6 +59,7 @@ def quad_class_of_root(root_code: str) -> int:
     return 1 if root <= 5 else 2 if root <= 9 else 3 if root <= 14 else 4
 
 
+@cache
 def _lookup_rows(name: str) -> list[tuple[str, str]]:
     lines = (REFERENCE / name).read_text(encoding="utf-8").splitlines()[1:]
     return [tuple(line.rstrip("\r").split("\t", 1)) for line in lines if line.strip()]

@@ -4,12 +4,14 @@
 -- @param start date                         first event date, YYYY-MM-DD
 -- @param end date                           last event date, YYYY-MM-DD
 -- @param limit int(1,100000) = 1000         at most this many rows
+-- @param quad_classes ints(1,4) = all       quad classes to keep
 with pair_events as (
     select *
     from events
     where pair_a = least($a, $b) and pair_b = greatest($a, $b)
       and pair_a <> pair_b
       and event_date between $start and $end
+      and list_contains($quad_classes, quad_class)
 ),
 
 final as (
@@ -28,9 +30,11 @@ final as (
         e.num_mentions,
         e.num_sources,
         e.action_geo_name,
-        e.source_url
+        e.source_url,
+        a.title as article_title
     from pair_events e
     left join cameo_codes c on c.event_code = e.event_code
+    left join articles a on a.url = e.source_url
     order by e.event_date, e.event_id
     limit $limit
 )

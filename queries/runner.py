@@ -50,6 +50,8 @@ class Param:
 
     def parse(self, raw: object) -> object:
         """Validate one value against the declared type, or raise QueryError."""
+        if self.type.startswith("ints("):
+            return self._parse_ints(raw)
         text = str(raw).strip()
         if len(text) > 200:
             raise QueryError(f"--{self.name}: value is too long")
@@ -83,6 +85,20 @@ class Param:
         if kind == "text":
             return text
         raise QueryError(f"query header declares unknown type {self.type!r}")  # a bug in a .sql file
+
+    def _parse_ints(self, raw: object) -> list[int]:
+        """ints(lo,hi): a list like 3,4 (or [3, 4]); 'all' is every value in lo..hi."""
+        low, high = (int(x) for x in self.type[5:-1].split(","))
+        if isinstance(raw, str) and raw.strip().lower() == "all":
+            return list(range(low, high + 1))
+        items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+        try:
+            values = sorted({int(str(item).strip()) for item in items if str(item).strip()})
+        except ValueError:
+            raise QueryError(f"--{self.name}: give whole numbers separated by commas, e.g. 3,4") from None
+        if not values or not all(low <= v <= high for v in values):
+            raise QueryError(f"--{self.name}: values must be within {low}..{high}")
+        return values
 
 
 @dataclass(frozen=True)

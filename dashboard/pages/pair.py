@@ -1,0 +1,194 @@
+"""Pair: one relationship read at a glance, both directions, with spikes explained and
+every bar clickable down to its events and articles. State lives in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, pair_state, spikes
+from dashboard.countries import label
+from dashboard.data import query
+from dashboard.selection import clicked_bar
+
+COUNT_HELP = {
+    "raw": "Raw: every GDELT event row.",
+    "dedup": "Deduplicated: rows with the same date, actors, CAMEO code and place count once, and "
+    "'host a visit' (043) counts as the guest's 'make a visit' (042): one interaction.",
+    "corroborated": "Corroborated: rows reported by more than one source (NumSources > 1).",
+}
+EVENT_COLUMNS = {
+    "event_id": st.column_config.NumberColumn("Event id", format="%d"),
+    "event_date": st.column_config.DateColumn("Date"),
+    "actor1_country": "A1", "actor1_name": "Actor 1", "actor2_country": "A2", "actor2_name": "Actor 2",
+    "event_code": "CAMEO", "event_description": "Event type", "quad_class": "Quad",
+    "goldstein": st.column_config.NumberColumn("Goldstein", format="%.1f"),
+    "avg_tone": st.column_config.NumberColumn("Tone", format="%.2f"),
+    "num_mentions": "Mentions", "num_sources": "Sources", "action_geo_name": "Place",
+    "source_url": st.column_config.LinkColumn("Source"), "article_title": "Article title",
+}
+ROOTS = query("cameo_roots")
+ROOT_NAMES = dict(zip(ROOTS["root"].astype(int), ROOTS["description"], strict=True))
+
+# --- state: URL -> validated view ---------------------------------------------------------
+countries = query("countries")
+codes = countries["code"].tolist()
+names = dict(zip(countries["code"], countries["name"], strict=True))
+summary = query("lake_summary").iloc[0]
+top = query("top_pairs", start=summary["first_date"].date(), end=summary["last_date"].date(), limit=1)
+default_pair = (top.iloc[0]["country_a"], top.iloc[0]["country_b"]) if len(top) else ("USA", "CHN")
+default_range = (summary["first_date"].date(), summary["last_date"].date())
+view = pair_state.parse(st.query_params.to_dict(), codes, default_pair, default_range, names)
+if "a" not in st.query_params:  # no pair asked for: open on the pair's own active years
+    whole = query("pair_summary", a=view.a, b=view.b, start=default_range[0], end=default_range[1])
+    if whole.iloc[0]["events"]:
+        view = replace(view, start=whole.iloc[0]["first_event"].date(), end=whole.iloc[0]["last_event"].date())
+for notice in view.notices:
+    st.warning(notice, icon=":material/link_off:")
+
+# Widgets are seeded from the URL once per visit; after that they own the state.
+seeds = {"pair_a": view.a, "pair_b": view.b, "pair_range": (view.start, view.end), "pair_grain": view.grain,
+         "pair_count": view.count, "pair_split": view.split, "pair_share": view.share,
+         "pair_quads": list(view.quads), "pair_roots": list(view.roots),
+         "pair_compare": [f"{x}-{y}" for x, y in view.compare]}
+for key, value in seeds.items():
+    st.session_state.setdefault(key, value)
+
+
+def swap() -> None:
+    st.session_state.pair_a, st.session_state.pair_b = st.session_state.pair_b, st.session_state.pair_a
+
+
+# --- controls -----------------------------------------------------------------------------
+st.title("Pair")
+row = st.columns([4, 0.6, 4, 4], vertical_alignment="bottom")
+a = row[0].selectbox("Country A", codes, key="pair_a", format_func=lambda c: label(c, names.get(c)),
+                     help="Type an ISO code or a name in English, Arabic, French, Russian…")
+row[1].button("", icon=":material/swap_horiz:", on_click=swap, help="Swap A and B", key="pair_swap")
+b = row[2].selectbox("Country B", codes, key="pair_b", format_func=lambda c: label(c, names.get(c)))
+picked = row[3].date_input("Event dates", key="pair_range", min_value=dt.date(1979, 1, 1),
+                           max_value=default_range[1] + dt.timedelta(days=366))
+start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (view.start, view.end)
+row = st.columns([4, 3, 2, 2], vertical_alignment="bottom")
+grain = row[0].selectbox(
+    "Period", ["auto", *pair_state.GRAINS], key="pair_grain",
+    format_func=lambda g: f"auto ({pair_state.auto_grain(view.start, view.end)})" if g == "auto" else g,
+)
+count = row[1].segmented_control("Count", list(pair_state.COUNTS), key="pair_count", required=True,
+                                 help=" ".join(COUNT_HELP.values()))
+split = row[2].toggle("Mirror B→A", key="pair_split", help="A→B above the axis, B→A below it; off: both stacked.")
+share = row[3].toggle("Share of all events", key="pair_share",
+                      help="Divide by every event in the data for the same period, so a rise is not just more news.")
+with st.expander("Filters and comparison"):
+    quads = st.multiselect("Quad classes", [1, 2, 3, 4], key="pair_quads",
+                           format_func=lambda q: f"{q} {charts.QUAD_CLASSES[q][0]}")
+    roots = st.multiselect("CAMEO root codes", list(range(1, 21)), key="pair_roots",
+                           format_func=lambda r: f"{r:02d} {ROOT_NAMES.get(r, '')}")
+    partners = query("top_pairs", start=start, end=end, limit=40, states_only="true")
+    options = sorted({f"{x}-{y}" for x, y in zip(partners["country_a"], partners["country_b"], strict=True)}
+                     | set(st.session_state.pair_compare))
+    compare = st.multiselect("Compare with up to four more pairs", options, key="pair_compare",
+                             max_selections=pair_state.MAX_COMPARE)
+
+if a == b:
+    st.info("Pick two different countries.")
+    st.stop()
+view = replace(view, a=a, b=b, start=start, end=end, grain=grain, count=count, split=split, share=share,
+               quads=tuple(sorted(quads)) or (1, 2, 3, 4), roots=tuple(sorted(roots)) or tuple(range(1, 21)),
+               compare=tuple(tuple(p.split("-")) for p in compare))
+grain = view.effective_grain
+name_a, name_b = names.get(a, a), names.get(b, b)
+filters = {"quad_classes": list(view.quads), "root_codes": list(view.roots)}
+
+# --- headline numbers ----------------------------------------------------------------------
+now = query("pair_summary", a=a, b=b, start=start, end=end, **filters).iloc[0]
+length = end - start
+before = query("pair_summary", a=a, b=b, start=start - length - dt.timedelta(days=1),
+               end=start - dt.timedelta(days=1), **filters).iloc[0]
+kpis = st.columns(4)
+kpis[0].metric("Events (raw rows)", f"{now['events']:,}",
+               delta=f"{now['events'] - before['events']:+,} vs previous {length.days + 1} days",
+               help=f"Both directions, {start} to {end}. {now['corroborated_events']:,} were reported by "
+               "more than one source.")
+kpis[1].metric("Mean Goldstein", "–" if pd.isna(now["goldstein_mean"]) else f"{now['goldstein_mean']:+.2f}",
+               help="Net cooperation: mean Goldstein score, −10 (conflict) to +10 (cooperation).")
+kpis[2].metric("Conflict share", "–" if pd.isna(now["conflict_share"]) else f"{now['conflict_share']:.0%}",
+               help="Share of events in quad classes 3-4 (verbal and material conflict).")
+kpis[3].metric("Latest event", "–" if pd.isna(now["last_event"]) else f"{now['last_event']:%Y-%m-%d}")
+
+# --- timeline --------------------------------------------------------------------------------
+activity = query("pair_activity", a=a, b=b, start=start, end=end, grain=grain, count=view.count, **filters)
+volume = query("volume_by_period", start=start, end=end, grain=grain) if view.share else None
+flagged = spikes.find_spikes(spikes.per_period(activity, start, end, grain)) if len(activity) else pd.DataFrame()
+st.caption(f"{COUNT_HELP[view.count]} Per {grain}, {start} to {end}. Click a bar to list its events.")
+if activity.empty:
+    st.info(f"No events between {name_a} and {name_b} from {start} to {end} with these filters.")
+else:
+    event = st.plotly_chart(
+        charts.pair_timeline(activity, name_a, name_b, split=view.split, volume=volume, spikes=flagged,
+                             count_label=f"{view.count} events"),
+        key="pair_timeline_chart", on_select="rerun", selection_mode="points",
+    )
+    picked_bar = clicked_bar(event)
+    if picked_bar:
+        view = replace(view, period=picked_bar[0], quad=picked_bar[1])
+
+# --- compare --------------------------------------------------------------------------------
+if view.compare:
+    st.subheader("Compared pairs")
+    series = {}
+    for x, y in ((a, b), *view.compare):
+        rows = query("pair_activity", a=x, b=y, start=start, end=end, grain=grain, count=view.count, **filters)
+        per = rows.groupby("period", as_index=False)["events"].sum().rename(columns={"events": "value"})
+        if volume is not None and len(per):
+            per["value"] = per["value"] / per["period"].map(volume.set_index("period")["events"]) * 100
+        series[f"{names.get(x, x)} – {names.get(y, y)}"] = per
+    st.plotly_chart(charts.compare_lines(series, "% of all events" if view.share else f"{view.count} events"),
+                    key="pair_compare_chart")
+
+# --- spikes ---------------------------------------------------------------------------------
+st.subheader("Spikes")
+st.caption(
+    f"Periods whose events or conflict share stand ≥ {spikes.THRESHOLD} robust z-scores above the pair's "
+    f"median of the previous {spikes.WINDOW} {grain}s (MAD spread; at least {spikes.MIN_EVENTS} events)."
+)
+if flagged.empty:
+    st.write("No spikes in this range.")
+for spike in flagged.head(6).itertuples():
+    p_start = spike.period.date()
+    p_end = pair_state.period_end(p_start, grain)
+    with st.container(border=True):
+        if spike.kind == "volume":
+            st.markdown(f"**{p_start:%Y-%m-%d}** ({grain}) · **{spike.events:,} events** against a usual "
+                        f"{spike.baseline:.0f} (z = {spike.z:.1f})")
+        else:
+            st.markdown(f"**{p_start:%Y-%m-%d}** ({grain}) · **conflict share {spike.conflict_share:.0%}** "
+                        f"against a usual {spike.baseline_share:.0%} (z = {spike.z:.1f}), {spike.events:,} events")
+        left, right = st.columns(2)
+        codes_top = query("pair_top_codes", a=a, b=b, start=p_start, end=p_end, limit=5)
+        left.dataframe(codes_top[["event_code", "description", "events"]], hide_index=True,
+                       column_config={"event_code": "CAMEO", "description": "Event type", "events": "Events"})
+        sources = query("pair_top_sources", a=a, b=b, start=p_start, end=p_end, limit=5)
+        if sources.empty:
+            right.caption("No source URLs: GDELT 1.0 backfile rows (before April 2013) carry none.")
+        else:
+            right.dataframe(sources[["outlet", "source_url", "events"]], hide_index=True,
+                            column_config={"outlet": "Outlet", "source_url": st.column_config.LinkColumn("Article"),
+                                           "events": "Events"})
+        if st.button("Show these events", key=f"spike_{p_start}_{spike.kind}"):
+            view = replace(view, period=p_start, quad=None)
+
+# --- drill-down -------------------------------------------------------------------------------
+if view.period:
+    p_end = pair_state.period_end(view.period, grain)
+    quads = [view.quad] if view.quad else list(view.quads)
+    st.subheader(f"Events {view.period:%Y-%m-%d} – {p_end:%Y-%m-%d}"
+                 + (f" · {charts.QUAD_CLASSES[view.quad][0]}" if view.quad else ""))
+    rows = query("pair_events", a=a, b=b, start=view.period, end=p_end, limit=500, quad_classes=quads)
+    st.caption(f"{len(rows):,} raw event rows (both directions), at most 500 shown.")
+    st.dataframe(rows, hide_index=True, key="pair_drilldown", column_config=EVENT_COLUMNS)
+
+st.query_params.from_dict(view.params())

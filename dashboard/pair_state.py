@@ -1,0 +1,192 @@
+"""The Pair page's state: parsed from the URL, validated, and written back to it.
+
+Anything in the URL may be hostile or stale; parse() never raises. It returns the view to
+show plus short notices saying which parameters were ignored and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from dashboard.countries import resolve
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+COUNTS = ("raw", "dedup", "corroborated")
+MAX_COMPARE = 4
+MAX_SPAN = dt.timedelta(days=366 * 100)
+
+
+@dataclass(frozen=True)
+class PairView:
+    a: str
+    b: str
+    start: dt.date
+    end: dt.date
+    grain: str = "auto"  # "auto" or one of GRAINS
+    count: str = "raw"
+    split: bool = True  # A→B above the axis, B→A mirrored below
+    share: bool = False  # divide by all events in the period
+    quads: tuple[int, ...] = (1, 2, 3, 4)
+    roots: tuple[int, ...] = tuple(range(1, 21))
+    compare: tuple[tuple[str, str], ...] = ()
+    period: dt.date | None = None  # a clicked bar: its period start
+    quad: int | None = None  # ... and its quad class
+    notices: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def effective_grain(self) -> str:
+        return auto_grain(self.start, self.end) if self.grain == "auto" else self.grain
+
+    def params(self) -> dict[str, str]:
+        """The URL for this view; defaults are left out to keep links short."""
+        out = {"a": self.a, "b": self.b, "from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.grain != "auto":
+            out["grain"] = self.grain
+        if self.count != "raw":
+            out["count"] = self.count
+        if not self.split:
+            out["direction"] = "both"
+        if self.share:
+            out["share"] = "1"
+        if self.quads != (1, 2, 3, 4):
+            out["quad_classes"] = ",".join(map(str, self.quads))
+        if self.roots != tuple(range(1, 21)):
+            out["roots"] = ",".join(f"{r:02d}" for r in self.roots)
+        if self.compare:
+            out["compare"] = ",".join(f"{x}-{y}" for x, y in self.compare)
+        if self.period:
+            out["period"] = self.period.isoformat()
+            if self.quad:
+                out["quad"] = str(self.quad)
+        return out
+
+
+def auto_grain(start: dt.date, end: dt.date) -> str:
+    days = (end - start).days
+    if days <= 62:
+        return "day"
+    if days <= 400:
+        return "week"
+    if days <= 366 * 8:
+        return "month"
+    if days <= 366 * 25:
+        return "quarter"
+    return "year"
+
+
+def period_end(period: dt.date, grain: str) -> dt.date:
+    """Last day of the period that starts on `period`."""
+    if grain == "day":
+        return period
+    if grain == "week":
+        return period + dt.timedelta(days=6)
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    year, month = divmod(period.month - 1 + months, 12)
+    return dt.date(period.year + year, month + 1, 1) - dt.timedelta(days=1)
+
+
+def _one(params: Mapping[str, object], key: str) -> str | None:
+    value = params.get(key)
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    return None if value is None else str(value)[:200]
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _ints(text: str, low: int, high: int) -> tuple[int, ...] | None:
+    if not re.fullmatch(r"\d{1,2}(,\d{1,2})*", text):
+        return None
+    values = tuple(sorted({int(x) for x in text.split(",")}))
+    return values if all(low <= v <= high for v in values) else None
+
+
+def parse(
+    params: Mapping[str, object],
+    codes: list[str],
+    default_pair: tuple[str, str],
+    default_range: tuple[dt.date, dt.date],
+    names: dict[str, str] | None = None,
+) -> PairView:
+    notices: list[str] = []
+
+    def country(key: str, fallback: str) -> str:
+        raw = _one(params, key)
+        if raw is None:
+            return fallback
+        code = resolve(raw, codes, names)
+        if code is None:
+            notices.append(f"Unknown country {raw[:40]!r} in '{key}'; showing {fallback}.")
+            return fallback
+        return code
+
+    a = country("a", default_pair[0])
+    b = country("b", default_pair[1] if default_pair[1] != a else default_pair[0])
+    if a == b:
+        notices.append(f"'a' and 'b' are both {a}; showing {default_pair[0]}–{default_pair[1]}.")
+        a, b = default_pair
+
+    start, end = default_range
+    raw_from, raw_to = _one(params, "from"), _one(params, "to")
+    parsed_from, parsed_to = _date(raw_from), _date(raw_to)
+    if raw_from is not None and parsed_from is None:
+        notices.append(f"'from' is not a date (YYYY-MM-DD): {raw_from[:20]!r}; using {start}.")
+    if raw_to is not None and parsed_to is None:
+        notices.append(f"'to' is not a date (YYYY-MM-DD): {raw_to[:20]!r}; using {end}.")
+    start, end = parsed_from or start, parsed_to or end
+    if start > end:
+        notices.append(f"'from' {start} is after 'to' {end}; using the full range.")
+        start, end = default_range
+    if end - start > MAX_SPAN:
+        notices.append("The date range is longer than 100 years; using the full range.")
+        start, end = default_range
+
+    view = PairView(a=a, b=b, start=start, end=end)
+    grain = _one(params, "grain")
+    if grain is not None:
+        if grain in GRAINS:
+            view = replace(view, grain=grain)
+        else:
+            notices.append(f"'grain' must be one of {', '.join(GRAINS)}; choosing it automatically.")
+    count = _one(params, "count")
+    if count is not None:
+        if count in COUNTS:
+            view = replace(view, count=count)
+        else:
+            notices.append(f"'count' must be one of {', '.join(COUNTS)}; counting raw rows.")
+    if _one(params, "direction") == "both":
+        view = replace(view, split=False)
+    if _one(params, "share") in ("1", "true"):
+        view = replace(view, share=True)
+    for key, attr, low, high in (("quad_classes", "quads", 1, 4), ("roots", "roots", 1, 20)):
+        raw = _one(params, key)
+        if raw is not None:
+            values = _ints(raw, low, high)
+            if values:
+                view = replace(view, **{attr: values})
+            else:
+                notices.append(f"'{key}' must be numbers {low}-{high} separated by commas; using all.")
+    raw_compare = _one(params, "compare")
+    if raw_compare:
+        pairs = []
+        for item in raw_compare.split(",")[: MAX_COMPARE + 2]:
+            x, _, y = item.partition("-")
+            cx, cy = resolve(x, codes, names), resolve(y, codes, names)
+            if cx and cy and cx != cy and (cx, cy) not in pairs:
+                pairs.append((cx, cy))
+            else:
+                notices.append(f"Ignored comparison pair {item[:20]!r}.")
+        view = replace(view, compare=tuple(pairs[:MAX_COMPARE]))
+    period = _date(_one(params, "period"))
+    if period and start <= period <= end:
+        quad = _one(params, "quad")
+        view = replace(view, period=period, quad=int(quad) if quad in ("1", "2", "3", "4") else None)
+    return replace(view, notices=tuple(notices))

@@ -1,0 +1,13 @@
+-- volume_by_period: all event rows per period, any actors: the denominator for "share of all events".
+-- @param start date                                       first event date, YYYY-MM-DD
+-- @param end date                                         last event date, YYYY-MM-DD
+-- @param grain enum(day,week,month,quarter,year) = month  period length
+with final as (
+    select date_trunc($grain, event_date)::date as period, count(*) as events
+    from events
+    where event_date between $start and $end
+    group by all
+    order by period
+)
+
+select * from final
