@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -153,4 +155,102 @@ def compare_lines(series: dict[str, pd.DataFrame], unit: str) -> go.Figure:
                                                              "width": 3 if i == 0 else 2}))
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title=unit,
                       legend={"orientation": "h", "y": 1.12, "x": 0}, hovermode="x unified")
+    return fig
+
+
+# Community colours (Okabe-Ito, then greys for small blocs).
+BLOC_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+GOLDSTEIN_SCALE = "RdBu"  # red = conflict, blue = cooperation, centred on 0
+
+
+def _goldstein_colour(value: float) -> str:
+    from plotly.colors import sample_colorscale
+
+    return sample_colorscale(GOLDSTEIN_SCALE, [(max(-5.0, min(5.0, value)) + 5) / 10])[0]
+
+
+def _edge_traces(edges: pd.DataFrame, xy: dict[str, tuple[float, float]], names: dict[str, str]) -> list:
+    """One line per edge (width by events, colour by mean Goldstein) plus a clickable midpoint."""
+    traces = []
+    top = max(edges["events"].max(), 1) if len(edges) else 1
+    mids_x, mids_y, mids_data, mids_text = [], [], [], []
+    for row in edges.itertuples(index=False):
+        if row.country_a not in xy or row.country_b not in xy:
+            continue
+        (x0, y0), (x1, y1) = xy[row.country_a], xy[row.country_b]
+        line = {"width": 0.8 + 7 * math.sqrt(row.events / top), "color": _goldstein_colour(row.goldstein_mean)}
+        traces.append(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", line=line, hoverinfo="skip",
+                                 showlegend=False, opacity=0.75))
+        mids_x.append((x0 + x1) / 2)
+        mids_y.append((y0 + y1) / 2)
+        mids_data.append(["edge", row.country_a, row.country_b])
+        mids_text.append(
+            f"{names.get(row.country_a, row.country_a)} – {names.get(row.country_b, row.country_b)}<br>"
+            f"{row.events:,} events · mean Goldstein {row.goldstein_mean:+.2f} · "
+            f"conflict {row.conflict_share:.0%}<br><i>click to open the pair</i>"
+        )
+    marker = {"size": 9, "color": "rgba(0,0,0,0.15)", "line": {"width": 0}}
+    traces.append(go.Scatter(x=mids_x, y=mids_y, mode="markers", marker=marker, customdata=mids_data,
+                             hovertext=mids_text, hoverinfo="text", name="pairs", showlegend=False))
+    return traces
+
+
+def network_figure(
+    edges: pd.DataFrame,
+    positions: dict[str, tuple[float, float]],
+    blocs: dict[str, int],
+    sizes: pd.Series,
+    names: dict[str, str],
+    outline: tuple[tuple, tuple] | None = None,
+    focus: str | None = None,
+) -> go.Figure:
+    """Countries as nodes (size: events, colour: bloc), pairs as edges (width: events, colour:
+    mean Goldstein, red conflict to blue cooperation). Nodes carry ["node", code] and edge
+    midpoints ["edge", a, b] as customdata, for click-through. With `outline` (lon, lat
+    borders) the positions are (lon, lat) and the picture is a map."""
+    fig = go.Figure()
+    if outline is not None:
+        fig.add_trace(go.Scatter(x=outline[0], y=outline[1], mode="lines", line={"color": "#c8c8c8", "width": 0.6},
+                                 hoverinfo="skip", showlegend=False))
+    fig.add_traces(_edge_traces(edges, positions, names))
+    nodes = [n for n in sizes.index if n in positions]
+    biggest = max(sizes.max(), 1) if len(sizes) else 1
+    node_kwargs = {
+        "mode": "markers+text",
+        "text": [n if i < 40 or n == focus else "" for i, n in enumerate(nodes)],  # label the 40 biggest
+        "textposition": "top center",
+        "textfont": {"size": 11},
+        "marker": {
+            "size": [10 + 40 * math.sqrt(sizes[n] / biggest) for n in nodes],
+            "color": [BLOC_COLOURS[min(blocs.get(n, 0), len(BLOC_COLOURS) - 1)] for n in nodes],
+            "line": {"width": [3 if n == focus else 1 for n in nodes], "color": "#222"},
+        },
+        "customdata": [["node", n] for n in nodes],
+        "hovertext": [f"{names.get(n, n)} ({n})<br>{int(sizes[n]):,} events shown<br>bloc {blocs.get(n, 0) + 1}"
+                      for n in nodes],
+        "hoverinfo": "text",
+        "showlegend": False,
+    }
+    fig.add_trace(go.Scatter(x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes],
+                             **node_kwargs))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_layout(height=640, margin={"l": 0, "r": 0, "t": 10, "b": 0}, plot_bgcolor="white",
+                      hovermode="closest", clickmode="event+select")
+    return fig
+
+
+def partners_bar(partners: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+    """A country's partners ranked by events, coloured by mean Goldstein."""
+    labels = [f"{names.get(p, p)} ({p})" for p in partners["partner"]]
+    fig = go.Figure(go.Bar(
+        x=partners["events"], y=labels, orientation="h",
+        marker={"color": partners["goldstein_mean"], "colorscale": GOLDSTEIN_SCALE, "cmin": -5, "cmid": 0,
+                "cmax": 5, "colorbar": {"title": {"text": "mean<br>Goldstein"}, "thickness": 12}},
+        customdata=partners[["partner", "goldstein_mean", "conflict_share"]],
+        hovertemplate="%{y}<br>%{x:,} events<br>mean Goldstein %{customdata[1]:+.2f}"
+        "<br>conflict %{customdata[2]:.0%}<extra></extra>",
+    ))
+    fig.update_layout(yaxis={"autorange": "reversed"}, xaxis_title="events (raw rows, both directions)",
+                      height=max(240, 24 * len(partners) + 60), margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return fig

@@ -7,11 +7,13 @@ show plus short notices saying which parameters were ignored and why.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from dashboard.countries import resolve
+from dashboard.url import date as _date
+from dashboard.url import ints as _ints
+from dashboard.url import one as _one
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 COUNTS = ("raw", "dedup", "corroborated")
@@ -86,27 +88,6 @@ def period_end(period: dt.date, grain: str) -> dt.date:
     months = {"month": 1, "quarter": 3, "year": 12}[grain]
     year, month = divmod(period.month - 1 + months, 12)
     return dt.date(period.year + year, month + 1, 1) - dt.timedelta(days=1)
-
-
-def _one(params: Mapping[str, object], key: str) -> str | None:
-    value = params.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    return None if value is None else str(value)[:200]
-
-
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _ints(text: str, low: int, high: int) -> tuple[int, ...] | None:
-    if not re.fullmatch(r"\d{1,2}(,\d{1,2})*", text):
-        return None
-    values = tuple(sorted({int(x) for x in text.split(",")}))
-    return values if all(low <= v <= high for v in values) else None
 
 
 def parse(

@@ -28,3 +28,17 @@ def clicked_bar(event: Mapping[str, Any] | None) -> tuple[dt.date, int | None] |
         quad = custom[0] if isinstance(custom, list | tuple) and custom else None
         return period, int(quad) if quad in (1, 2, 3, 4) else None
     return None
+
+
+def clicked_network(event: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """("node", code) or ("edge", a, b) for the first clicked node or edge midpoint, else None."""
+    if not event:
+        return None
+    for point in (event.get("selection") or {}).get("points") or []:
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and custom:
+            if custom[0] == "node" and len(custom) == 2:
+                return ("node", str(custom[1]))
+            if custom[0] == "edge" and len(custom) == 3:
+                return ("edge", str(custom[1]), str(custom[2]))
+    return None

@@ -1,0 +1,191 @@
+"""Network: the web of country pairs in a window, as a graph or on a map, with blocs, one
+country's partners, the biggest movers, and click-through to the Pair page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, network, url
+from dashboard.countries import resolve
+from dashboard.data import query
+from dashboard.selection import clicked_network
+
+st.title("Network")
+countries = query("countries")
+codes = countries["code"].tolist()
+names = dict(zip(countries["code"], countries["name"], strict=True))
+summary = query("lake_summary").iloc[0]
+first, last = summary["first_date"].date(), summary["last_date"].date()
+roots = query("cameo_roots")
+root_names = dict(zip(roots["root"].astype(int), roots["description"], strict=True))
+
+# --- URL -> state (bad values: a notice and the default) ------------------------------------
+params = st.query_params.to_dict()
+notices = []
+start = url.date(url.one(params, "from")) or dt.date(last.year, 1, 1)
+end = url.date(url.one(params, "to")) or last
+if start > end or end - start > dt.timedelta(days=366 * 100):
+    notices.append("The date range in the link is invalid; showing the latest year.")
+    start, end = dt.date(last.year, 1, 1), last
+defaults = {"net_min": 3, "net_top": 80}
+seeds = {
+    "net_range": (start, end),
+    "net_min": url.integer(url.one(params, "min_events"), 1, 10**6) or defaults["net_min"],
+    "net_top": url.integer(url.one(params, "top"), 10, 2000) or defaults["net_top"],
+    "net_layout": "Map" if url.one(params, "layout") == "map" else "Graph",
+    "net_quads": list(url.ints(url.one(params, "quad_classes"), 1, 4) or (1, 2, 3, 4)),
+    "net_roots": list(url.ints(url.one(params, "roots"), 1, 20) or range(1, 21)),
+    "net_nonstate": url.one(params, "nonstate") == "1",
+}
+for key in ("min_events", "top", "quad_classes", "roots"):
+    if url.one(params, key) is not None and (
+        (key in ("min_events", "top") and url.integer(url.one(params, key), 1, 10**6) is None)
+        or (key == "quad_classes" and url.ints(url.one(params, key), 1, 4) is None)
+        or (key == "roots" and url.ints(url.one(params, key), 1, 20) is None)
+    ):
+        notices.append(f"Ignored '{key}' in the link: not a valid value.")
+focus_raw = url.one(params, "focus")
+focus = resolve(focus_raw, codes, names) if focus_raw else None
+if focus_raw and not focus:
+    notices.append(f"Unknown country {focus_raw[:40]!r} in 'focus'.")
+for notice in notices:
+    st.warning(notice, icon=":material/link_off:")
+for key, value in seeds.items():
+    st.session_state.setdefault(key, value)
+st.session_state.setdefault("net_focus", focus)
+
+
+def step(direction: int) -> None:
+    """Move the window by its own length: steps through years when a year is shown."""
+    a, b = st.session_state.net_range
+    span = b - a + dt.timedelta(days=1)
+    if a.month == 1 and a.day == 1 and b == dt.date(a.year, 12, 31):  # whole years step by years
+        years = b.year - a.year + 1
+        st.session_state.net_range = (dt.date(a.year + direction * years, 1, 1),
+                                      dt.date(b.year + direction * years, 12, 31))
+    else:
+        st.session_state.net_range = (a + direction * span, b + direction * span)
+
+
+# --- controls ----------------------------------------------------------------------------------
+row = st.columns([0.5, 3, 0.5, 2, 2, 2], vertical_alignment="bottom")
+row[0].button("", icon=":material/skip_previous:", on_click=step, args=(-1,), key="net_prev",
+              help="Previous window of the same length")
+picked = row[1].date_input("Window", key="net_range", min_value=dt.date(1979, 1, 1))
+row[2].button("", icon=":material/skip_next:", on_click=step, args=(1,), key="net_next",
+              help="Next window of the same length")
+start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (start, end)
+min_events = row[3].number_input("Min. events per pair", 1, 10**6, key="net_min")
+top = row[4].number_input("Show top pairs", 10, 2000, step=50, key="net_top")
+layout = row[5].segmented_control("Layout", ["Graph", "Map"], key="net_layout", required=True)
+with st.expander("Filters"):
+    quads = st.multiselect("Quad classes", [1, 2, 3, 4], key="net_quads",
+                           format_func=lambda q: f"{q} {charts.QUAD_CLASSES[q][0]}")
+    roots_picked = st.multiselect("CAMEO root codes", list(range(1, 21)), key="net_roots",
+                                  format_func=lambda r: f"{r:02d} {root_names.get(r, '')}")
+    nonstate = st.toggle("Show regions and groups (EUR, AFR, WST…)", key="net_nonstate")
+filters = {"quad_classes": sorted(quads) or [1, 2, 3, 4], "root_codes": sorted(roots_picked) or list(range(1, 21)),
+           "states_only": "false" if nonstate else "true"}
+
+edges = query("network_pairs", start=start, end=end, min_events=int(min_events), top=int(top), **filters)
+st.caption(
+    f"{len(edges):,} pairs with at least {min_events} events (raw rows, both directions), {start} to {end}; "
+    "node size: events shown; node colour: bloc (Louvain communities); edge width: events; "
+    "edge colour: mean Goldstein, red conflict to blue cooperation. Click a country for its partners, "
+    "a pair's midpoint to open it."
+)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def drawn(edges: pd.DataFrame) -> tuple[dict, dict, pd.Series]:
+    """Layout and blocs, cached per result: the same edges always give the same picture."""
+    graph = network.build_graph(edges)
+    return network.force_layout(graph), network.communities(graph), network.node_events(edges)
+
+
+if edges.empty:
+    st.info("No pairs in this window with these filters. Lower the minimum or widen the window.")
+else:
+    positions, blocs, sizes = drawn(edges)
+    outline = None
+    if layout == "Map":
+        positions = {c: xy for c in sizes.index if (xy := network.centroid(c))}
+        outline = network.world_outline()
+        if missing := [c for c in sizes.index if c not in positions]:
+            st.caption(f"Not on the map (no known centroid): {', '.join(missing)}.")
+    clicked = clicked_network(st.plotly_chart(
+        charts.network_figure(edges, positions, blocs, sizes, names, outline=outline,
+                              focus=st.session_state.net_focus),
+        key="net_chart", on_select="rerun", selection_mode="points",
+    ))
+    if clicked and clicked[0] == "edge":
+        st.switch_page("dashboard/pages/pair.py",
+                       query_params={"a": clicked[1], "b": clicked[2], "from": str(start), "to": str(end)})
+    if clicked and clicked[0] == "node":
+        st.session_state.net_focus = clicked[1]
+
+    blocs_tab, focus_tab, movers_tab = st.tabs(["Blocs", "One country", "Biggest movers"])
+    with blocs_tab:
+        table = (pd.DataFrame({"code": list(blocs), "bloc": [b + 1 for b in blocs.values()]})
+                 .assign(name=lambda d: d["code"].map(names), events=lambda d: d["code"].map(sizes))
+                 .sort_values(["bloc", "events"], ascending=[True, False]))
+        st.dataframe(
+            table.groupby("bloc").agg(countries=("code", "size"), events=("events", "sum"),
+                                      members=("name", lambda s: ", ".join(s.fillna("?")))).reset_index(),
+            hide_index=True, column_config={"bloc": "Bloc", "countries": "Countries", "events": "Events",
+                                            "members": st.column_config.TextColumn("Members", width="large")},
+        )
+    with focus_tab:
+        focus = st.selectbox("Country", [None, *sizes.index], key="net_focus",
+                             format_func=lambda c: "pick a country (or click one)" if c is None else
+                             f"{names.get(c, c)} ({c})")
+        if focus:
+            partners = query("country_partners", country=focus, start=start, end=end, limit=25,
+                             states_only=filters["states_only"])
+            left, right = st.columns(2)
+            left.plotly_chart(charts.partners_bar(partners, names), key="net_partners")
+            near = network.ego_edges(edges, focus)
+            right.caption(f"2-hop neighbourhood of {names.get(focus, focus)}: {near['country_a'].nunique()} "
+                          f"pairs among countries within two steps")
+            right.plotly_chart(charts.network_figure(near, positions, blocs, network.node_events(near), names,
+                                                     outline=outline, focus=focus), key="net_ego")
+    with movers_tab:
+        length = end - start + dt.timedelta(days=1)
+        movers = query("pair_movers", start=start, end=end, prev_start=start - length, prev_end=start - dt.timedelta(days=1),
+                       min_events=int(min_events), limit=20, states_only=filters["states_only"])
+        st.caption(f"Change against the previous {length.days} days ({start - length} to {start - dt.timedelta(days=1)}). "
+                   "Click a row to open the pair.")
+        picked_row = st.dataframe(
+            movers.assign(pair=movers["country_a"] + "–" + movers["country_b"])[
+                ["pair", "events_before", "events_now", "events_change", "goldstein_before", "goldstein_now"]],
+            hide_index=True, on_select="rerun", selection_mode="single-row", key="net_movers",
+            column_config={"pair": "Pair", "events_before": "Events before", "events_now": "Events now",
+                           "events_change": "Change",
+                           "goldstein_before": st.column_config.NumberColumn("Goldstein before", format="%+.2f"),
+                           "goldstein_now": st.column_config.NumberColumn("Goldstein now", format="%+.2f")},
+        )
+        rows = picked_row.selection.rows if picked_row else []
+        if rows:
+            mover = movers.iloc[rows[0]]
+            st.switch_page("dashboard/pages/pair.py", query_params={
+                "a": mover["country_a"], "b": mover["country_b"], "from": str(start), "to": str(end)})
+
+state = {"from": str(start), "to": str(end)}
+if min_events != defaults["net_min"]:
+    state["min_events"] = str(min_events)
+if top != defaults["net_top"]:
+    state["top"] = str(top)
+if layout == "Map":
+    state["layout"] = "map"
+if sorted(quads) not in ([], [1, 2, 3, 4]):
+    state["quad_classes"] = ",".join(map(str, sorted(quads)))
+if sorted(roots_picked) not in ([], list(range(1, 21))):
+    state["roots"] = ",".join(f"{r:02d}" for r in sorted(roots_picked))
+if nonstate:
+    state["nonstate"] = "1"
+if st.session_state.get("net_focus"):
+    state["focus"] = st.session_state.net_focus
+st.query_params.from_dict(state)
