@@ -19,6 +19,7 @@ page = st.navigation(
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(PAGES / "pair.py", title="Pair", icon=":material/compare_arrows:", url_path="pair"),
         st.Page(PAGES / "network.py", title="Network", icon=":material/hub:", url_path="network"),
+        st.Page(PAGES / "articles.py", title="Articles", icon=":material/article:", url_path="articles"),
     ]
 )
 page.run()

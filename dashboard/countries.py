@@ -3,24 +3,16 @@ person types: an ISO code, a CAMEO code, or a name in English, Arabic, French, R
 
 from __future__ import annotations
 
-import unicodedata
 from functools import cache
 
 import pycountry
 from babel import Locale
 
 from ingest.reference import countries as cameo_countries
+from queries.text import fold
 
 # Languages whose CLDR names the picker and the search understand.
 LANGUAGES = ("en", "ar", "fr", "es", "ru", "zh", "de", "tr", "fa", "he", "pt", "it")
-_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
-
-
-def fold(text: str) -> str:
-    """Case, accents, Arabic alef/taa marbuta/alef maqsura variants and tatweel folded away."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return bare.translate(_ARABIC_FOLD)
 
 
 @cache
@@ -61,7 +53,7 @@ def label(code: str, fallback: str | None = None) -> str:
 
 def resolve(text: str, codes: list[str], english_names: dict[str, str] | None = None) -> str | None:
     """The one code in `codes` that `text` names (exact code, then exact name, then prefix)."""
-    wanted = fold(text)
+    wanted = fold(text.strip())
     if not wanted or len(wanted) > 80:
         return None
     upper = text.strip().upper()

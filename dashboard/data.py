@@ -12,6 +12,7 @@ import streamlit as st
 from ingest.sample import build_sample
 from queries import lake as lakes
 from queries import runner
+from queries import search as search_index
 
 
 def ensure_lake() -> None:
@@ -43,6 +44,17 @@ def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFr
     """Run a named query (queries/<name>.sql) on the latest data, or on a pinned snapshot."""
     key = snapshot if snapshot is not None else current_snapshot()
     return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None)
+
+
+def search(name: str, **params: object) -> pd.DataFrame | None:
+    """Run a full-text query against the article index (rebuilt when a new snapshot lands).
+    None when the search text has no word in it."""
+    try:
+        bound = runner.get(name).bind(params)
+    except runner.QueryError:
+        return None
+    with search_index.ensure_index(connection()):
+        return runner.run(connection(), name, bound)
 
 
 def snapshot_info(snapshot: int) -> dict:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import duckdb
+
 from queries.lake import LakeError, connect, lake_dir
 from queries.runner import QueryError, catalog, run
 
@@ -42,8 +44,14 @@ def _list() -> str:
     return "\n".join(lines)
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        print(f"error: {message}; see: python -m queries --help", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m queries", description="Run a named Bilateral query.")
+    parser = _Parser(prog="python -m queries", description="Run a named Bilateral query.")
     parser.add_argument("name", nargs="?", help="query name (see --list)")
     parser.add_argument("--list", action="store_true", help="list queries with their parameters")
     parser.add_argument("--snapshot", type=int, help="read the data as of this lake snapshot")
@@ -66,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except (QueryError, LakeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except duckdb.Error as err:  # e.g. a snapshot from before the tables existed
+        print(f"error: the query failed: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
     for column in frame.select_dtypes("datetime").columns:  # DATE columns print as dates
         if (frame[column].dropna().dt.normalize() == frame[column].dropna()).all():
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
@@ -79,4 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # output piped into head: not an error
+        sys.stderr.close()
+        sys.exit(0)

@@ -96,7 +96,11 @@ def connect(
         con.close()
         raise LakeError(f"cannot open the lake at {lake}: {str(err).splitlines()[0]}") from None
     con.execute(f"USE {LAKE_ALIAS}")
+    _LAKE_OF[id(con)] = lake
     return con
+
+
+_LAKE_OF: dict[int, Path] = {}  # connection -> its lake directory, for attaching snapshots
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
@@ -115,14 +119,11 @@ def snapshot_alias(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:
     alias = f"lake_at_{int(snapshot)}"
     attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
     if alias not in attached:
-        path = con.execute(
-            "SELECT path FROM duckdb_databases() WHERE database_name = $name", {"name": LAKE_ALIAS}
-        ).fetchone()[0]
-        data_path = con.execute(
-            f"SELECT value FROM {LAKE_ALIAS}.options() WHERE option_name = 'data_path'"
-        ).fetchone()[0]
+        lake = _LAKE_OF[id(con)]
+        catalog = _sql_string(str(lake / CATALOG_FILE))
+        data = _sql_string(str(lake / DATA_DIR)) + "/"
         con.execute(
-            f"ATTACH 'ducklake:{_sql_string(path)}' AS {alias} "
-            f"(DATA_PATH '{_sql_string(data_path)}', SNAPSHOT_VERSION {int(snapshot)}, READ_ONLY)"
+            f"ATTACH 'ducklake:sqlite:{catalog}' AS {alias} "
+            f"(DATA_PATH '{data}', OVERRIDE_DATA_PATH TRUE, SNAPSHOT_VERSION {int(snapshot)}, READ_ONLY)"
         )
     return alias

@@ -22,13 +22,13 @@ import duckdb
 import pandas as pd
 
 from queries.lake import LAKE_ALIAS, snapshot_alias
+from queries.text import fold
 
 SQL_DIR = Path(__file__).resolve().parent
 _PARAM = re.compile(
     r"^--\s*@param\s+(?P<name>[a-z_]+)\s+(?P<type>[a-z]+(?:\([^)]*\))?)"
     r"(?:\s*=\s*(?P<default>\S+))?\s*(?P<help>.*)$"
 )
-MAX_DATE_SPAN_YEARS = 100
 
 
 class QueryError(Exception):
@@ -84,6 +84,15 @@ class Param:
             return text
         if kind == "text":
             return text
+        if kind == "search":  # folded exactly as the article index is (queries/text.py)
+            folded = fold(text)
+            if not any(ch.isalnum() for ch in folded):
+                raise QueryError(f"--{self.name}: give at least one word to search for")
+            return folded
+        if kind == "cameo":
+            if text != "any" and not re.fullmatch(r"\d{2,4}", text):
+                raise QueryError(f"--{self.name}: {text!r} is not a CAMEO code such as 042 (or 'any')")
+            return text
         raise QueryError(f"query header declares unknown type {self.type!r}")  # a bug in a .sql file
 
     def _parse_ints(self, raw: object) -> list[int]:
@@ -130,8 +139,6 @@ class Query:
         if isinstance(starts, dt.date) and isinstance(ends, dt.date):
             if starts > ends:
                 raise QueryError(f"--start {starts} is after --end {ends}")
-            if (ends - starts).days > 366 * MAX_DATE_SPAN_YEARS:
-                raise QueryError(f"the date range is longer than {MAX_DATE_SPAN_YEARS} years")
         return bound
 
 

@@ -1,0 +1,43 @@
+"""Showing text from the data safely: everything escaped, right-to-left scripts laid out
+right-to-left, and the words a search matched marked. Pure: returns HTML strings."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from queries.text import fold
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def plain(text: str | None) -> str:
+    """Escaped text in a block that picks its direction from the text (Arabic reads right-to-left)."""
+    return f'<div dir="auto" style="white-space: pre-wrap">{html.escape(text or "")}</div>'
+
+
+def _matches(word: str, terms: list[str]) -> bool:
+    folded = fold(word)
+    # Stemmed index: "tariffs" found "tariff"; mark words that share the term's stem.
+    return any(folded == t or (len(t) >= 4 and folded.startswith(t[: max(4, len(t) - 2)])) for t in terms)
+
+
+def marked(text: str | None, query: str, width: int = 320) -> str:
+    """An escaped snippet around the first match, matched words in <mark>, direction auto."""
+    text = text or ""
+    terms = [fold(t) for t in _WORD.findall(query)]
+    words = list(_WORD.finditer(text))
+    first = next((m.start() for m in words if _matches(m.group(), terms)), 0)
+    lo = max(0, first - width // 3)
+    hi = min(len(text), lo + width)
+    out, cursor = [], lo
+    for m in words:
+        if m.end() <= lo or m.start() >= hi:
+            continue
+        if _matches(m.group(), terms):
+            out.append(html.escape(text[cursor:m.start()]))
+            out.append(f"<mark>{html.escape(m.group())}</mark>")
+            cursor = m.end()
+    out.append(html.escape(text[cursor:hi]))
+    prefix, suffix = ("… " if lo > 0 else ""), (" …" if hi < len(text) else "")
+    return f'<div dir="auto">{prefix}{"".join(out)}{suffix}</div>'

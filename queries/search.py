@@ -1,0 +1,45 @@
+"""The full-text index over articles: DuckDB's fts extension (BM25), built in the
+connection's in-memory database from the lake's articles, folded with queries.text.fold.
+
+The lake itself stays read-only; the index is rebuilt when the latest snapshot changes.
+Articles that no event cites are indexed too.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pandas as pd
+
+from queries.lake import current_snapshot, load_extension
+from queries.text import fold
+
+INDEX_TABLE = "memory.main.article_search"
+_lock = threading.Lock()
+_built: dict[int, int] = {}  # id(connection) -> snapshot the index was built from
+
+
+def ensure_index(con: duckdb.DuckDBPyConnection) -> threading.Lock:
+    """Build or refresh the index for the latest snapshot. Returns the lock to hold while searching."""
+    snapshot = current_snapshot(con)
+    with _lock:
+        if _built.get(id(con)) == snapshot:
+            return _lock
+        load_extension(con, "fts")
+        cursor = con.cursor()
+        rows = cursor.execute(
+            "select url, concat_ws(' ', title, body) from lake.articles"
+        ).fetchall()
+        documents = pd.DataFrame({"url": [r[0] for r in rows], "search_text": [fold(r[1] or "") for r in rows]})
+        cursor.register("documents", documents)
+        cursor.execute(f"create or replace table {INDEX_TABLE} as select url, search_text from documents")
+        cursor.unregister("documents")
+        # Letters and digits of any script are words (the default keeps only a-z).
+        cursor.execute(
+            f"pragma create_fts_index('{INDEX_TABLE}', 'url', 'search_text', stemmer = 'porter', "
+            "stopwords = 'english', ignore = '[^\\p{L}\\p{N}]+', strip_accents = 1, lower = 1, overwrite = 1)"
+        )
+        cursor.close()
+        _built[id(con)] = snapshot
+    return _lock

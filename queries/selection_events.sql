@@ -1,0 +1,33 @@
+-- selection_events: the events behind a chart mark: a pair in a date window, optionally one
+-- quad class or one CAMEO code, newest first, one page at a time. Raw event rows.
+-- @param a country                          first country (ISO 3166 alpha-3)
+-- @param b country                          second country
+-- @param start date                         first event date, YYYY-MM-DD
+-- @param end date                           last event date, YYYY-MM-DD
+-- @param quad_classes ints(1,4) = all       quad classes to keep
+-- @param event_code cameo = any             one CAMEO code (e.g. 042), or any
+-- @param limit int(1,1000) = 100            rows per page
+-- @param offset int(0,100000000) = 0        rows to skip (page x limit)
+with selected as (
+    select *, count(*) over () as total_rows
+    from events
+    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
+      and pair_a <> pair_b
+      and event_date between $start and $end
+      and list_contains($quad_classes, quad_class)
+      and ($event_code = 'any' or event_code = $event_code)
+),
+
+final as (
+    select
+        s.event_id, s.event_date,
+        s.actor1_name, s.actor1_country, s.actor2_name, s.actor2_country,
+        s.event_code, c.description as event_description, s.quad_class,
+        s.goldstein, s.avg_tone, s.num_mentions, s.num_sources, s.source_url, s.total_rows
+    from selected s
+    left join cameo_codes c on c.event_code = s.event_code
+    order by s.event_date desc, s.event_id
+    limit $limit offset $offset
+)
+
+select * from final
