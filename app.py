@@ -1,25 +1,69 @@
 """Bilateral: relations between pairs of countries from news event data.
 
-The entrypoint only sets up the page, makes sure a lake exists, and routes to pages.
+The entrypoint sets up the page, makes sure a lake exists, reads what all pages share
+(the pinned snapshot), and routes. Its own sidebar links carry the shared filters, which
+Streamlit's built-in navigation would drop.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard.data import ensure_lake
+from dashboard import shared
+from dashboard.data import current_snapshot, ensure_lake, snapshot_info
 
 PAGES = Path(__file__).parent / "dashboard" / "pages"
 
 st.set_page_config(page_title="Bilateral", page_icon=":material/public:", layout="wide")
 ensure_lake()
 
-page = st.navigation(
-    [
-        st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page(PAGES / "pair.py", title="Pair", icon=":material/compare_arrows:", url_path="pair"),
-        st.Page(PAGES / "network.py", title="Network", icon=":material/hub:", url_path="network"),
-        st.Page(PAGES / "articles.py", title="Articles", icon=":material/article:", url_path="articles"),
-    ]
-)
+pages = [
+    st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(PAGES / "pair.py", title="Pair", icon=":material/compare_arrows:", url_path="pair"),
+    st.Page(PAGES / "brief.py", title="Brief", icon=":material/summarize:", url_path="brief"),
+    st.Page(PAGES / "network.py", title="Network", icon=":material/hub:", url_path="network"),
+    st.Page(PAGES / "articles.py", title="Articles", icon=":material/article:", url_path="articles"),
+    st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),
+]
+page = st.navigation(pages, position="hidden")
+
+latest = current_snapshot()
+pin_notice = shared.read_pin(latest)
+with st.sidebar:
+    st.markdown("### Bilateral")
+    for target in pages:
+        st.page_link(target, query_params=shared.carried())
+    st.divider()
+    freshness = st.container()
+    share = st.popover("Share this view", icon=":material/share:", width="stretch")
+
+if pin_notice:
+    st.warning(pin_notice, icon=":material/history:")
+pinned = shared.pinned()
+if pinned is not None:
+    info = snapshot_info(pinned)
+    banner = st.container(border=True)
+    banner.markdown(f":material/push_pin: **Data as of {info['time']:%Y-%m-%d %H:%M} UTC** (snapshot {pinned}), "
+                    "as pinned in this link.")
+    if pinned < latest:
+        banner.page_link(page, label=f"Newer data available (snapshot {latest}) — open latest",
+                         icon=":material/update:",
+                         query_params={k: v for k, v in st.query_params.to_dict().items() if k != "snapshot"})
+else:
+    info = snapshot_info(latest)
+    freshness.caption(f"Latest data: snapshot {latest}, committed {info['time']:%Y-%m-%d %H:%M} UTC.")
+
 page.run()
+
+# After the page ran, the URL holds its whole state: that is the link to share.
+with share:
+    st.caption("This link reopens exactly this view" + (f", on snapshot {pinned}." if pinned else
+                                                         ", on whatever data is latest when opened."))
+    st.code(shared.share_link(), language=None, wrap_lines=True)
+    if pinned is None:
+        st.button(f"Pin to snapshot {latest}", icon=":material/push_pin:", key="pin_snapshot",
+                  on_click=lambda: st.query_params.update(snapshot=str(latest)),
+                  help="The link will show today's data even after new data is loaded.")
+    else:
+        st.button("Unpin: follow the latest data", key="unpin_snapshot",
+                  on_click=lambda: st.query_params.pop("snapshot", None))

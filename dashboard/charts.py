@@ -254,3 +254,40 @@ def partners_bar(partners: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     fig.update_layout(yaxis={"autorange": "reversed"}, xaxis_title="events (raw rows, both directions)",
                       height=max(240, 24 * len(partners) + 60), margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return fig
+
+
+def coverage_bars(by_month: pd.DataFrame) -> go.Figure:
+    """Events per month of event date, stacked by GDELT source: what the data covers."""
+    fig = go.Figure()
+    for source, colour in zip(sorted(by_month["source"].unique()), ["#0072B2", "#E69F00", "#009E73", "#CC79A7"],
+                              strict=False):
+        part = by_month[by_month["source"] == source]
+        fig.add_trace(go.Bar(x=pd.to_datetime(part["month"]), y=part["events"], name=source, marker_color=colour))
+    fig.update_layout(barmode="stack", height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis_title="events per month", legend={"orientation": "h", "y": 1.1})
+    return fig
+
+
+def sparkline(per_period: pd.DataFrame) -> go.Figure:
+    """Events per period as a small filled line (per_period: period, events)."""
+    fig = go.Figure(go.Scatter(x=pd.to_datetime(per_period["period"]), y=per_period["events"], mode="lines",
+                               fill="tozeroy", line={"color": "#0072B2", "width": 2},
+                               hovertemplate="%{x|%Y-%m-%d}: %{y:,} events<extra></extra>"))
+    fig.update_layout(height=160, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
+                      yaxis={"rangemode": "tozero"})
+    return fig
+
+
+def quad_mix(activity: pd.DataFrame) -> go.Figure:
+    """One stacked bar: the share of each quad class in the window, named in words."""
+    totals = activity.groupby("quad_class")["events"].sum()
+    share = totals / max(totals.sum(), 1)
+    fig = go.Figure()
+    for quad, (name, colour) in QUAD_CLASSES.items():
+        fig.add_trace(go.Bar(x=[share.get(quad, 0.0)], y=["mix"], orientation="h", name=name,
+                             marker_color=colour, customdata=[[int(totals.get(quad, 0))]],
+                             hovertemplate=f"{name}: %{{x:.0%}} (%{{customdata[0]:,}} events)<extra></extra>"))
+    fig.update_layout(barmode="stack", height=120, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"tickformat": ".0%", "range": [0, 1]}, yaxis={"visible": False},
+                      legend={"orientation": "h", "y": -0.6})
+    return fig

@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from ingest.sample import build_sample
+from ingest.store import read_rejections
+from dashboard.shared import pinned
 from queries import lake as lakes
 from queries import runner
 from queries import search as search_index
@@ -41,7 +43,8 @@ def _run_cached(name: str, params: tuple[tuple[str, object], ...], snapshot: int
 
 
 def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFrame:
-    """Run a named query (queries/<name>.sql) on the latest data, or on a pinned snapshot."""
+    """Run a named query (queries/<name>.sql) on the latest data, or on the pinned snapshot."""
+    snapshot = snapshot if snapshot is not None else pinned()
     key = snapshot if snapshot is not None else current_snapshot()
     return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None)
 
@@ -54,7 +57,17 @@ def search(name: str, **params: object) -> pd.DataFrame | None:
     except runner.QueryError:
         return None
     with search_index.ensure_index(connection()):
-        return runner.run(connection(), name, bound)
+        return runner.run(connection(), name, bound, snapshot=pinned())
+
+
+def query_latest(name: str, **params: object) -> pd.DataFrame:
+    """A named query on the latest data whatever is pinned (the Data page's history)."""
+    return query(name, snapshot=current_snapshot(), **params)
+
+
+def rejections(limit: int = 20) -> list[dict]:
+    """The last rejected drops, newest first, from the log the ingest CLI keeps beside the lake."""
+    return read_rejections(lakes.lake_dir(), limit=limit)
 
 
 def snapshot_info(snapshot: int) -> dict:

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import charts, url
 from dashboard.countries import resolve
 from dashboard.data import query, search
+from dashboard.shared import write_url
 from dashboard.highlight import marked, plain
 
 PAGE_SIZE = 100
@@ -181,4 +182,4 @@ with search_tab:
                     st.html(marked(article.body, q))
                     st.markdown(f"[Open original]({article.url})")
 
-st.query_params.from_dict(state)
+write_url(state)

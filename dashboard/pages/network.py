@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import charts, network, url
 from dashboard.countries import resolve
 from dashboard.data import query
+from dashboard.shared import with_pin, write_url
 from dashboard.selection import clicked_network
 
 st.title("Network")
@@ -123,7 +124,7 @@ else:
     ))
     if clicked and clicked[0] == "edge":
         st.switch_page("dashboard/pages/pair.py",
-                       query_params={"a": clicked[1], "b": clicked[2], "from": str(start), "to": str(end)})
+                       query_params=with_pin({"a": clicked[1], "b": clicked[2], "from": str(start), "to": str(end)}))
     if clicked and clicked[0] == "node":
         st.session_state.net_focus = clicked[1]
 
@@ -170,8 +171,8 @@ else:
         rows = picked_row.selection.rows if picked_row else []
         if rows:
             mover = movers.iloc[rows[0]]
-            st.switch_page("dashboard/pages/pair.py", query_params={
-                "a": mover["country_a"], "b": mover["country_b"], "from": str(start), "to": str(end)})
+            st.switch_page("dashboard/pages/pair.py", query_params=with_pin({
+                "a": mover["country_a"], "b": mover["country_b"], "from": str(start), "to": str(end)}))
 
 state = {"from": str(start), "to": str(end)}
 if min_events != defaults["net_min"]:
@@ -188,4 +189,4 @@ if nonstate:
     state["nonstate"] = "1"
 if st.session_state.get("net_focus"):
     state["focus"] = st.session_state.net_focus
-st.query_params.from_dict(state)
+write_url(state)

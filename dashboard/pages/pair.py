@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import charts, pair_state, spikes
 from dashboard.countries import label
 from dashboard.data import query
+from dashboard.shared import with_pin, write_url
 from dashboard.selection import clicked_bar
 
 COUNT_HELP = {
@@ -189,6 +190,11 @@ if view.period:
                  + (f" · {charts.QUAD_CLASSES[view.quad][0]}" if view.quad else ""))
     rows = query("pair_events", a=a, b=b, start=view.period, end=p_end, limit=500, quad_classes=quads)
     st.caption(f"{len(rows):,} raw event rows (both directions), at most 500 shown.")
+    articles_link = {"a": a, "b": b, "from": str(view.period), "to": str(p_end)}
+    if view.quad:
+        articles_link["quad"] = str(view.quad)
+    st.page_link("dashboard/pages/articles.py", label="Open these events and their articles",
+                 icon=":material/article:", query_params=with_pin(articles_link))
     st.dataframe(rows, hide_index=True, key="pair_drilldown", column_config=EVENT_COLUMNS)
 
-st.query_params.from_dict(view.params())
+write_url(view.params())
