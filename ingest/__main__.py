@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="snapshots, row counts and date range")
     status.add_argument("--format", choices=["table", "json"], default="table")
     commands.add_parser("sample", help="build the lake from the embedded sample in data/sample/")
+    watch = commands.add_parser("watch", help="load files as they appear in a drop folder")
+    watch.add_argument("folder", metavar="DIR")
+    watch.add_argument("--interval", type=float, default=2.0, help="seconds between looks (default 2)")
+    watch.add_argument("--once", action="store_true", help="load what is there, then stop")
     return parser
 
 
@@ -45,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(report, indent=2, default=str))
             else:
                 status_report.render(report, Console())
+            return 0
+        if args.command == "watch":
+            from ingest.watch import watch
+
+            watch(Path(args.folder), lake, interval=max(args.interval, 0.05), once=args.once, console=console)
             return 0
         if args.command == "sample":
             from ingest.sample import build_sample

@@ -73,6 +73,10 @@ CHECKS = [
      "is outside 1979-01-01 .. today"),
     ("EventCode", "event_code is null or event_code not in (select event_code from lake.cameo_codes)",
      "is not a CAMEO event code"),
+    ("EventRootCode", "event_root_code is null or event_root_code <> left(event_code, 2)",
+     "is not the first two digits of EventCode"),
+    ("EventBaseCode", "event_base_code is not null and not starts_with(event_code, event_base_code)",
+     "is not the start of EventCode"),
     ("QuadClass", "quad_class is null or quad_class not between 1 and 4", "must be 1, 2, 3 or 4"),
     ("QuadClass", "quad_class <> (select quad_class from lake.cameo_codes c where c.event_code = t.event_code)",
      "does not match the CAMEO root of EventCode"),
@@ -135,8 +139,10 @@ def _identity(alias: str) -> str:
 def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, file_names: list[str]) -> None:
     """Same id twice is fine if identical, an error if not (except where GDELT reuses ids)."""
     clash = con.execute(
-        f"select event_id, min(_file), min(_line) from {typed} where source not in ({REUSED_IDS}) "
-        f"group by event_id, source having count(distinct {IDENTITY}) > 1 order by 2, 3 limit 1"
+        f"with clashing as (select event_id, source from {typed} where source not in ({REUSED_IDS}) "
+        f"group by all having count(distinct {IDENTITY}) > 1) "
+        f"select event_id, _file, _line from {typed} semi join clashing using (event_id, source) "
+        "order by _file, _line limit 1"
     ).fetchone()
     if clash:
         raise Rejected(

@@ -92,6 +92,32 @@ def head_text(drop: Drop) -> str:
     return text.lstrip("\ufeff")
 
 
+def check_gzip_complete(drop: Drop) -> None:
+    """Read a .gz to its end: a cut-short download must be rejected, not half-loaded.
+    (DuckDB's gzip reader stops quietly at a truncated end.)"""
+    if not _is_gzip(drop.path):
+        return
+    try:
+        with gzip.open(drop.path, "rb") as f:
+            while f.read(4 * 1024 * 1024):
+                pass
+    except (OSError, EOFError):
+        raise Rejected(drop.name, "is a cut-short or corrupt gzip file", hint="download it again") from None
+
+
+def physical_line(drop: Drop, record: int) -> int:
+    """The file line of the record-th non-blank line (DuckDB skips blank lines when reading)."""
+    opener = gzip.open if _is_gzip(drop.path) else open
+    seen = 0
+    with opener(drop.path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            if line.strip():
+                seen += 1
+                if seen == record:
+                    return number
+    return record
+
+
 def _is_gzip(path: Path) -> bool:
     with path.open("rb") as f:
         return f.read(2) == b"\x1f\x8b"

@@ -63,17 +63,25 @@ def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: 
                            column=parquet_drop.contract_name(table, bad.column or "")) from None
         return table, typed, rows
     table = COMMAND_TABLE[command]
+    files.check_gzip_complete(drop)
     if table == "articles":
         fmt = "jsonl" if name.lower().removesuffix(".gz").endswith((".jsonl", ".json", ".ndjson")) else "csv"
         files.head_text(drop)  # refuses HTML pages, binaries and non-UTF-8 early
         return table, typed, articles.stage_and_check(con, drop, fmt, index, typed)
     layout = layouts.detect(files.head_text(drop), name, table)
     module = TABLE_MODULES[table]
-    rows = stage.stage(con, "staged", drop, layout, index, module.STAGED_COLUMNS)
-    if table == "events":
-        events.type_and_check(con, "staged", typed, layout.source, paths)
-    else:
-        mentions.type_and_check(con, "staged", typed, paths)
+    try:
+        rows = stage.stage(con, "staged", drop, layout, index, module.STAGED_COLUMNS)
+        if table == "events":
+            events.type_and_check(con, "staged", typed, layout.source, paths)
+        else:
+            mentions.type_and_check(con, "staged", typed, paths)
+    except Rejected as bad:
+        if bad.line is None or bad.file != name:
+            raise
+        # Row numbers count non-blank lines; say which line of the file it is.
+        raise Rejected(bad.file, bad.problem, line=files.physical_line(drop, bad.line), column=bad.column,
+                       hint=bad.hint) from None
     return table, typed, rows
 
 

@@ -38,7 +38,9 @@ CHECKS = [
     ("Confidence", "confidence is not null and confidence not between 0 and 100", "must be 0 to 100"),
 ]
 
-KEY = "event_id, url, mention_time"
+# One mention is one report of an event in one sentence of one article: GDELT can list the
+# same article twice for one event (e.g. with the actors' offsets swapped), and both count.
+KEY = "event_id, url, mention_time, sentence_id, actor1_char_offset, actor2_char_offset, action_char_offset"
 
 
 def type_and_check(con: duckdb.DuckDBPyConnection, staged: str, typed: str, file_names: list[str]) -> None:
@@ -60,7 +62,7 @@ def type_and_check(con: duckdb.DuckDBPyConnection, staged: str, typed: str, file
 
 
 def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, file_names: list[str]) -> None:
-    return None  # a mention is its key (event, article, time): a repeat is the same mention
+    return None  # a mention is its whole key: a repeat of the key is the same mention
 
 
 def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
@@ -73,6 +75,10 @@ def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
         where not exists (
             select 1 from lake.mentions m
             where m.event_id = t.event_id and m.url = t.url and m.mention_time = t.mention_time
+              and m.sentence_id is not distinct from t.sentence_id
+              and m.actor1_char_offset is not distinct from t.actor1_char_offset
+              and m.actor2_char_offset is not distinct from t.actor2_char_offset
+              and m.action_char_offset is not distinct from t.action_char_offset
         )
         order by event_id
         """

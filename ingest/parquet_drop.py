@@ -124,6 +124,8 @@ def single_source(con: duckdb.DuckDBPyConnection, drop: Drop, columns: dict[str,
         return "gdelt2"
     sources = [r[0] for r in con.execute(
         "select distinct source from read_parquet($path) limit 3", {"path": str(drop.path)}).fetchall()]
+    if not sources:  # no rows: nothing to key
+        return "gdelt2"
     if len(sources) != 1 or sources[0] is None or len(sources[0]) > 32:
         raise Rejected(drop.name, "the source column must hold one value per file",
                        column="source", hint="split the drop by source")

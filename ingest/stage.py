@@ -15,7 +15,10 @@ from ingest.layouts import Layout
 
 
 def _duckdb_reason(err: duckdb.Error) -> str:
-    first = str(err).strip().splitlines()[0]
+    text = str(err)
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return "it is not UTF-8 text; re-export it as UTF-8"
+    first = text.strip().splitlines()[0]
     return first.split(": ", 1)[-1][:300]
 
 
