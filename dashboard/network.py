@@ -18,7 +18,8 @@ SEED = 7
 
 def build_graph(edges: pd.DataFrame) -> nx.Graph:
     graph = nx.Graph()
-    for row in edges.itertuples(index=False):
+    # Insertion order steers layout and Louvain: sort, so the same pairs give the same picture.
+    for row in edges.sort_values(["country_a", "country_b"]).itertuples(index=False):
         graph.add_edge(row.country_a, row.country_b, events=int(row.events),
                        goldstein=float(row.goldstein_mean), weight=math.log1p(row.events))
     return graph

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from dashboard.countries import resolve
+from dashboard import url
 from dashboard.url import date as _date
 from dashboard.url import ints as _ints
 from dashboard.url import one as _one
@@ -115,17 +116,8 @@ def parse(
         notices.append(f"'a' and 'b' are both {a}; showing {default_pair[0]}–{default_pair[1]}.")
         a, b = default_pair
 
-    start, end = default_range
-    raw_from, raw_to = _one(params, "from"), _one(params, "to")
-    parsed_from, parsed_to = _date(raw_from), _date(raw_to)
-    if raw_from is not None and parsed_from is None:
-        notices.append(f"'from' is not a date (YYYY-MM-DD): {raw_from[:20]!r}; using {start}.")
-    if raw_to is not None and parsed_to is None:
-        notices.append(f"'to' is not a date (YYYY-MM-DD): {raw_to[:20]!r}; using {end}.")
-    start, end = parsed_from or start, parsed_to or end
-    if start > end:
-        notices.append(f"'from' {start} is after 'to' {end}; using the full range.")
-        start, end = default_range
+    start, end, date_notices = url.date_range(params, default_range)
+    notices += date_notices
     if end - start > MAX_SPAN:
         notices.append("The date range is longer than 100 years; using the full range.")
         start, end = default_range

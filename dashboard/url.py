@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 
 MAX_LENGTH = 200
+FIRST_DAY, LAST_DAY = dt.date(1979, 1, 1), dt.date(2200, 12, 31)  # GDELT starts in 1979
 
 
 def one(params: Mapping[str, object], key: str) -> str | None:
@@ -18,10 +19,31 @@ def one(params: Mapping[str, object], key: str) -> str | None:
 
 
 def date(text: str | None) -> dt.date | None:
+    """An ISO date within FIRST_DAY..LAST_DAY, else None."""
     try:
-        return dt.date.fromisoformat(text) if text else None
+        value = dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return value if value and FIRST_DAY <= value <= LAST_DAY else None
+
+
+def date_range(params: Mapping[str, object], default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date, list[str]]:
+    """'from' and 'to' from the URL, with notices for what was unusable and replaced."""
+    notices = []
+    start, end = default
+    raw_from, raw_to = one(params, "from"), one(params, "to")
+    parsed_from, parsed_to = date(raw_from), date(raw_to)
+    if raw_from is not None and parsed_from is None:
+        notices.append(f"'from' is not a date from {FIRST_DAY} to {LAST_DAY} (YYYY-MM-DD): {raw_from[:20]!r}; "
+                       f"using {start}.")
+    if raw_to is not None and parsed_to is None:
+        notices.append(f"'to' is not a date from {FIRST_DAY} to {LAST_DAY} (YYYY-MM-DD): {raw_to[:20]!r}; "
+                       f"using {end}.")
+    start, end = parsed_from or start, parsed_to or end
+    if start > end:
+        notices.append(f"'from' {start} is after 'to' {end}; using {default[0]} to {default[1]}.")
+        start, end = default
+    return start, end, notices
 
 
 def ints(text: str | None, low: int, high: int) -> tuple[int, ...] | None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
+from ingest import stage
 from ingest.errors import Rejected
 from ingest.layouts import EVENTS_V2
-
-STAGED_COLUMNS = list(EVENTS_V2)
-
 
 def _text(col: str) -> str:
     return f"nullif(trim(\"{col}\"), '')"
@@ -99,30 +97,32 @@ CHECKS = [
 ]
 
 
-def type_and_check(
-    con: duckdb.DuckDBPyConnection, staged: str, typed: str, source: str, file_names: list[str]
-) -> None:
-    """Create temp table `typed` from `staged`; reject on the first bad row."""
+def select_list(file_index: int) -> str:
+    """Typed columns plus the raw text of every checked column, for one file."""
     exprs = ", ".join(f"{expr} as {name}" for name, expr in TYPED.items())
-    raw = ", ".join(f'"{c}"' for c in {c for c, _, _ in CHECKS})
-    con.execute(
-        f"create or replace temp table {typed} as "
-        f"select _file, _line, $source as source, {exprs}, {raw} from {staged}",
-        {"source": source},
-    )
+    raw = ", ".join(f'"{c}"' for c in sorted({c for c, _, _ in CHECKS}))
+    return f"{file_index} as _file, $source as source, _nfields, {exprs}, {raw}"
+
+
+STAGED_COLUMNS = stage.needed_columns(*TYPED.values(), *(cond for _, cond, _ in CHECKS),
+                                      *(f'"{c}"' for c, _, _ in CHECKS))
+
+
+def type_and_check(con: duckdb.DuckDBPyConnection, source: stage.Source, typed: str, source_name: str,
+                   file_index: int) -> int:
+    """Read, type and check one file into temp table `typed`; reject on its first bad row."""
+    select = select_list(file_index)
+    params = {"source": source_name}
+    rows = stage.materialize(con, typed, source, select, params)
     cases = " ".join(f"when {cond} then {i}" for i, (_, cond, _) in enumerate(CHECKS))
-    bad = con.execute(
-        f"select _file, _line, check_no from (select _file, _line, case {cases} end as check_no "
-        f"from {typed} t) where check_no is not null order by _file, _line limit 1"
-    ).fetchone()
-    if bad:
-        file_no, line, check_no = bad
-        column, _, problem = CHECKS[check_no]
-        value = con.execute(
-            f'select "{column}" from {typed} where _file = $f and _line = $l', {"f": file_no, "l": line}
-        ).fetchone()[0]
-        shown = "empty" if value is None else repr(value[:60])
-        raise Rejected(file_names[file_no], f"{shown} {problem}", line=int(line), column=column)
+    failing = f"(case {cases} end) is not null"  # the same checks, in order, on every row
+    if con.execute(f"select 1 from {typed} t where {failing} limit 1").fetchone():
+        row = stage.first_row(con, source, select, "_check is not null", params, extra=f"case {cases} end as _check")
+        column, _, problem = CHECKS[row["_check"]]
+        value = row[column]
+        shown = "empty" if value is None else repr(str(value)[:60])
+        raise Rejected(source.drop.name, f"{shown} {problem}", line=row["_row"], column=column)
+    return rows
 
 
 # The parts of an event that never change between re-emissions of the same id.
@@ -136,41 +136,38 @@ def _identity(alias: str) -> str:
     return IDENTITY.replace("(", f"({alias}.", 1).replace(", ", f", {alias}.")
 
 
-def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, file_names: list[str]) -> None:
+def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, sources: list[stage.Source]) -> None:
     """Same id twice is fine if identical, an error if not (except where GDELT reuses ids)."""
     clash = con.execute(
-        f"with clashing as (select event_id, source from {typed} where source not in ({REUSED_IDS}) "
-        f"group by all having count(distinct {IDENTITY}) > 1) "
-        f"select event_id, _file, _line from {typed} semi join clashing using (event_id, source) "
-        "order by _file, _line limit 1"
+        f"select event_id, min(_file) from {typed} where source not in ({REUSED_IDS}) "
+        f"group by event_id, source having count(distinct {IDENTITY}) > 1 order by 2, 1 limit 1"
     ).fetchone()
     if clash:
-        raise Rejected(
-            file_names[clash[1]],
-            f"event {clash[0]} appears more than once with different content",
-            line=int(clash[2]),
-            column="GLOBALEVENTID",
-            hint="keep one row per event id",
-        )
+        raise _id_rejection(con, sources[clash[1]], clash[1], clash[0],
+                            f"event {clash[0]} appears more than once with different content",
+                            "keep one row per event id")
     stored = con.execute(
-        f"select t.event_id, t._file, t._line from {typed} t join lake.events e "
+        f"select t.event_id, t._file from {typed} t join lake.events e "
         f"on e.event_id = t.event_id and e.source = t.source "
         f"where t.source not in ({REUSED_IDS}) and {_identity('t')} <> {_identity('e')} "
-        f"order by t._file, t._line limit 1"
+        f"order by t._file, t.event_id limit 1"
     ).fetchone()
     if stored:
-        raise Rejected(
-            file_names[stored[1]],
-            f"event {stored[0]} is already stored with different content",
-            line=int(stored[2]),
-            column="GLOBALEVENTID",
-            hint="GDELT ids never change meaning; check where this file came from",
-        )
+        raise _id_rejection(con, sources[stored[1]], stored[1], stored[0],
+                            f"event {stored[0]} is already stored with different content",
+                            "GDELT ids never change meaning; check where this file came from")
+
+
+def _id_rejection(con, source: stage.Source, file_index: int, event_id: int, problem: str, hint: str) -> Rejected:
+    line = stage.line_of(con, source, select_list(file_index), "event_id = $dup_id", {"dup_id": event_id})
+    return Rejected(source.drop.name, problem, line=line, column="GLOBALEVENTID", hint=hint)
 
 
 def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
     """Insert rows not stored yet. Returns (added, duplicates skipped)."""
-    total = con.execute(f"select count(*) from {typed}").fetchone()[0]
+    total, distinct = con.execute(f"select count(*), count(distinct (event_id, source)) from {typed}").fetchone()
+    repeats = distinct < total  # dedupe within the drop only when it has repeated ids: it costs a sort
+    identity = f"case when source in ({REUSED_IDS}) then {IDENTITY} else 0 end"
     same_event = (
         "e.event_id = t.event_id and e.source = t.source "
         f"and (t.source not in ({REUSED_IDS}) or {_identity('e')} = {_identity('t')})"
@@ -179,10 +176,9 @@ def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
         f"""
         insert into lake.events
         with fresh as (
-            select distinct on (event_id, source, identity) *
-            from (select *, case when source in ({REUSED_IDS}) then {IDENTITY} else 0 end as identity
-                  from {typed}) t
+            select * from {typed} t
             where not exists (select 1 from lake.events e where {same_event})
+            {"qualify row_number() over (partition by event_id, source, " + identity + ") = 1" if repeats else ""}
         )
         select
             event_id, source, event_date,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -43,46 +43,50 @@ def _progress(console: Console) -> Progress:
 
 
 def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: int,
-                tmp: Path, paths: list[str]) -> tuple[str, str, int]:
-    """Stage and validate one file into temp table typed_<index>. Returns (table, typed, rows)."""
+                tmp: Path) -> tuple[str, str, int, stage.Source | None]:
+    """Read, type and check one file into temp table typed_<index>.
+    Returns (table, typed table, rows, source) — the source finds line numbers later."""
     drop = files.open_drop(name, tmp)
     typed = f"typed_{index}"
     if command == "parquet":
         columns = parquet_drop.schema_of(con, drop)
         table = parquet_drop.kind_of(columns, name)
         if table == "articles":
-            return table, typed, articles.stage_and_check(con, drop, "parquet", index, typed)
-        rows = parquet_drop.stage_as_gdelt(con, drop, table, columns, index, "staged")
+            return table, typed, articles.stage_and_check(con, drop, "parquet", index, typed), None
+        source = parquet_drop.gdelt_source(drop, table, columns)
         try:
             if table == "events":
-                events.type_and_check(con, "staged", typed, parquet_drop.single_source(con, drop, columns), paths)
+                name_of_source = parquet_drop.single_source(con, drop, columns)
+                source = replace(source, params={**source.params, "source": name_of_source})
+                rows = events.type_and_check(con, source, typed, name_of_source, index)
             else:
-                mentions.type_and_check(con, "staged", typed, paths)
+                rows = mentions.type_and_check(con, source, typed, index)
         except Rejected as bad:  # name the contract's column, not GDELT's
             raise Rejected(bad.file, bad.problem, line=bad.line,
                            column=parquet_drop.contract_name(table, bad.column or "")) from None
-        return table, typed, rows
+        return table, typed, rows, source
     table = COMMAND_TABLE[command]
     files.check_gzip_complete(drop)
     if table == "articles":
         fmt = "jsonl" if name.lower().removesuffix(".gz").endswith((".jsonl", ".json", ".ndjson")) else "csv"
         files.head_text(drop)  # refuses HTML pages, binaries and non-UTF-8 early
-        return table, typed, articles.stage_and_check(con, drop, fmt, index, typed)
+        return table, typed, articles.stage_and_check(con, drop, fmt, index, typed), None
     layout = layouts.detect(files.head_text(drop), name, table)
     module = TABLE_MODULES[table]
+    source = stage.gdelt_source(drop, layout, module.STAGED_COLUMNS)
     try:
-        rows = stage.stage(con, "staged", drop, layout, index, module.STAGED_COLUMNS)
         if table == "events":
-            events.type_and_check(con, "staged", typed, layout.source, paths)
+            source = replace(source, params={**source.params, "source": layout.source})
+            rows = events.type_and_check(con, source, typed, layout.source, index)
         else:
-            mentions.type_and_check(con, "staged", typed, paths)
+            rows = mentions.type_and_check(con, source, typed, index)
     except Rejected as bad:
         if bad.line is None or bad.file != name:
             raise
         # Row numbers count non-blank lines; say which line of the file it is.
         raise Rejected(bad.file, bad.problem, line=files.physical_line(drop, bad.line), column=bad.column,
                        hint=bad.hint) from None
-    return table, typed, rows
+    return table, typed, rows, source
 
 
 def load(command: str, paths: list[str], lake: Path, console: Console | None = None) -> Summary:
@@ -93,17 +97,20 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
     try:
         store.ensure_schema(con)
         staged: dict[str, list[str]] = {}
+        sources: list[stage.Source | None] = []
         with files.workdir() as tmp, _progress(console) as progress:
             task = progress.add_task(f"validating {command} files", total=len(paths))
             for index, name in enumerate(paths):
-                table, typed, rows = _stage_file(con, command, name, index, Path(tmp), paths)
+                table, typed, rows, source = _stage_file(con, command, name, index, Path(tmp))
                 staged.setdefault(table, []).append(typed)
+                sources.append(source)
                 summary.rows_read += rows
                 progress.advance(task)
-        for table, typed_tables in staged.items():
-            con.execute(f"create or replace temp table all_{table} as "
-                        + " union all by name ".join(f"select * from {t}" for t in typed_tables))
-            TABLE_MODULES[table].check_duplicates(con, f"all_{table}", paths)
+            # A view, not a copy: one file's rows are read once more only by the insert.
+            for table, typed_tables in staged.items():
+                con.execute(f"create or replace temp view all_{table} as "
+                            + " union all by name ".join(f"select * from {t}" for t in typed_tables))
+                TABLE_MODULES[table].check_duplicates(con, f"all_{table}", sources)
         con.execute("begin")
         try:
             for table in staged:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from ingest import stage
 from ingest.errors import Rejected
-from ingest.layouts import MENTIONS
-
-STAGED_COLUMNS = list(MENTIONS)
 
 _TS = "try_strptime(trim(\"{c}\"), '%Y%m%d%H%M%S')"
 TYPED = {
@@ -43,25 +41,31 @@ CHECKS = [
 KEY = "event_id, url, mention_time, sentence_id, actor1_char_offset, actor2_char_offset, action_char_offset"
 
 
-def type_and_check(con: duckdb.DuckDBPyConnection, staged: str, typed: str, file_names: list[str]) -> None:
+def select_list(file_index: int) -> str:
     exprs = ", ".join(f"{expr} as {name}" for name, expr in TYPED.items())
-    raw = ", ".join(f'"{c}"' for c in {c for c, _, _ in CHECKS})
-    con.execute(f"create or replace temp table {typed} as select _file, _line, {exprs}, {raw} from {staged}")
+    raw = ", ".join(f'"{c}"' for c in sorted({c for c, _, _ in CHECKS}))
+    return f"{file_index} as _file, _nfields, {exprs}, {raw}"
+
+
+STAGED_COLUMNS = stage.needed_columns(*TYPED.values(), *(cond for _, cond, _ in CHECKS),
+                                      *(f'"{c}"' for c, _, _ in CHECKS))
+
+
+def type_and_check(con: duckdb.DuckDBPyConnection, source: stage.Source, typed: str, file_index: int) -> int:
+    """Read, type and check one mentions file into temp table `typed`; reject on its first bad row."""
+    select = select_list(file_index)
+    rows = stage.materialize(con, typed, source, select)
     cases = " ".join(f"when {cond} then {i}" for i, (_, cond, _) in enumerate(CHECKS))
-    bad = con.execute(
-        f"select _file, _line, check_no from (select _file, _line, case {cases} end as check_no "
-        f"from {typed}) where check_no is not null order by _file, _line limit 1"
-    ).fetchone()
-    if bad:
-        column, _, problem = CHECKS[bad[2]]
-        value = con.execute(
-            f'select "{column}" from {typed} where _file = $f and _line = $l', {"f": bad[0], "l": bad[1]}
-        ).fetchone()[0]
-        shown = "empty" if value is None else repr(value[:60])
-        raise Rejected(file_names[bad[0]], f"{shown} {problem}", line=int(bad[1]), column=column)
+    if con.execute(f"select 1 from {typed} where (case {cases} end) is not null limit 1").fetchone():
+        row = stage.first_row(con, source, select, "_check is not null", extra=f"case {cases} end as _check")
+        column, _, problem = CHECKS[row["_check"]]
+        value = row[column]
+        shown = "empty" if value is None else repr(str(value)[:60])
+        raise Rejected(source.drop.name, f"{shown} {problem}", line=row["_row"], column=column)
+    return rows
 
 
-def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, file_names: list[str]) -> None:
+def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, sources: list) -> None:
     return None  # a mention is its whole key: a repeat of the key is the same mention
 
 

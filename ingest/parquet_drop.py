@@ -9,6 +9,7 @@ import duckdb
 from ingest import layouts
 from ingest.errors import Rejected
 from ingest.files import Drop
+from ingest.stage import Source
 
 _DAY, _SECOND = "'%Y%m%d'", "'%Y%m%d%H%M%S'"
 
@@ -91,9 +92,8 @@ def kind_of(columns: dict[str, str], name: str) -> str:
     )
 
 
-def stage_as_gdelt(con: duckdb.DuckDBPyConnection, drop: Drop, kind: str, columns: dict[str, str],
-                   index: int, table: str) -> int:
-    """Create `table` shaped like a staged GDELT file (text columns with GDELT names)."""
+def gdelt_source(drop: Drop, kind: str, columns: dict[str, str]) -> Source:
+    """A SELECT over the Parquet file shaped like a GDELT file (text columns, GDELT names)."""
     mapping = EVENTS if kind == "events" else MENTIONS
     gdelt_names = layouts.EVENTS_V2 if kind == "events" else layouts.MENTIONS
     given = dict(mapping)
@@ -103,15 +103,8 @@ def stage_as_gdelt(con: duckdb.DuckDBPyConnection, drop: Drop, kind: str, column
                 given[f"actor{n}_country"] = given.pop(f"actor{n}_cameo_country")
     by_gdelt = {gdelt: expr.format(c=f'"{col}"') for col, (gdelt, expr) in given.items() if col in columns}
     fields = ", ".join(f'{by_gdelt.get(g, "null::varchar")} as "{g}"' for g in gdelt_names)
-    try:
-        con.execute(
-            f"create or replace temp table {table} as select {index} as _file, "
-            f"row_number() over () as _line, 0 as _nfields, {fields} from read_parquet($path)",
-            {"path": str(drop.path)},
-        )
-    except duckdb.Error as err:
-        raise Rejected(drop.name, f"could not be read: {str(err).splitlines()[0][:200]}") from None
-    return int(con.execute(f"select count(*) from {table}").fetchone()[0])
+    return Source(drop, f"select 0 as _nfields, {fields} from read_parquet($path)",
+                  {"path": str(drop.path), "skip": 0}, description="contract Parquet file")
 
 
 def contract_name(kind: str, gdelt_column: str) -> str:

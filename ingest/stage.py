@@ -1,11 +1,14 @@
-"""Reading a drop into a staging table of text columns named after GDELT's columns.
+"""Reading a drop: one SELECT over the file that yields GDELT-named text columns.
 
-DuckDB does the reading (hundreds of thousands of rows a second). Nothing here is typed
-yet: the events/mentions modules cast and validate, so every bad value can be reported
-with its file, line and column.
+The readers (events, mentions) cast and check in the same pass that reads the file, and
+materialise only the typed result. Line numbers are found only when a row is rejected, by
+reading the file again with row numbers: the fast path pays nothing for them.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -13,8 +16,15 @@ from ingest.errors import Rejected
 from ingest.files import Drop
 from ingest.layouts import Layout
 
+_QUOTED = re.compile(r'"([A-Za-z0-9_]+)"')
 
-def _duckdb_reason(err: duckdb.Error) -> str:
+
+def needed_columns(*sql_fragments: str) -> list[str]:
+    """The GDELT columns that some typed expressions or checks mention ("Name")."""
+    return sorted({name for fragment in sql_fragments for name in _QUOTED.findall(fragment)})
+
+
+def duckdb_reason(err: duckdb.Error) -> str:
     text = str(err)
     if "unicode" in text.lower() or "utf-8" in text.lower():
         return "it is not UTF-8 text; re-export it as UTF-8"
@@ -22,57 +32,93 @@ def _duckdb_reason(err: duckdb.Error) -> str:
     return first.split(": ", 1)[-1][:300]
 
 
-def stage(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    drop: Drop,
-    layout: Layout,
-    file_index: int,
-    columns: list[str],
-) -> int:
-    """Create temp table `table` holding `columns` as text, plus _file, _line, _nfields."""
+@dataclass(frozen=True)
+class Source:
+    """A SELECT over one file with GDELT-named text columns and `_nfields`."""
+
+    drop: Drop
+    sql: str
+    params: dict = field(default_factory=dict)
+    skip: int = 0  # lines before the first data row (a header)
+    allowed_counts: tuple[int, ...] = ()
+    field_count: int = 0
+    description: str = "file"
+
+
+def gdelt_source(drop: Drop, layout: Layout, columns: list[str]) -> Source:
+    """Select `columns` from a GDELT file in the given layout."""
+    skip = 1 if layout.header else 0
     if layout.delimited_by_tab:
         # Raw GDELT has no quoting: split each line on tabs ourselves, so rows with the
         # wrong number of fields are caught and reported by line, not padded silently.
-        reader = (
-            "select row_number() over () + $skip as _line, string_split(line, chr(9)) as f "
+        fields = ", ".join(
+            f'f[{layout.positions[c] + 1}] as "{c}"' if c in layout.positions else f'null::varchar as "{c}"'
+            for c in columns
+        )
+        sql = (
+            f"select len(f) as _nfields, {fields} from ("
+            "select string_split(line, chr(9)) as f "
             "from read_csv($path, columns = {'line': 'VARCHAR'}, header = false, "
             "delim = chr(30), quote = '', escape = '', auto_detect = false, skip = $skip) "
-            "where line is not null"
-        )
-        fields = "len(f) as _nfields, " + ", ".join(
-            f"f[{layout.positions[c] + 1}] as \"{c}\"" if c in layout.positions else f'null::varchar as "{c}"'
-            for c in columns
+            "where line is not null)"
         )
     else:
         names = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(layout.field_count))
-        reader = (
-            "select row_number() over () + $skip as _line, * "
+        fields = ", ".join(
+            f'c{layout.positions[c]} as "{c}"' if c in layout.positions else f'null::varchar as "{c}"'
+            for c in columns
+        )
+        sql = (
+            f"select {layout.field_count} as _nfields, {fields} "
             f"from read_csv($path, columns = {{{names}}}, header = false, skip = $skip, "
             "delim = ',', quote = '\"', escape = '\"', nullstr = ['NULL', 'NA'], "
             "auto_detect = false, strict_mode = true, null_padding = false)"
         )
-        fields = f"{layout.field_count} as _nfields, " + ", ".join(
-            f'c{layout.positions[c]} as "{c}"' if c in layout.positions else f'null::varchar as "{c}"'
-            for c in columns
-        )
-    sql = (
-        f"create or replace temp table {table} as "
-        f"select {file_index} as _file, _line, {fields} from ({reader})"
-    )
+    return Source(drop, sql, {"path": str(drop.path), "skip": skip}, skip, layout.allowed_counts,
+                  layout.field_count, layout.description)
+
+
+def _bound(sql: str, *param_sets: dict | None) -> dict:
+    """The parameters this SQL uses: DuckDB refuses values for parameters it does not have."""
+    merged = {k: v for params in param_sets if params for k, v in params.items()}
+    return {k: v for k, v in merged.items() if re.search(rf"\${k}\b", sql)}
+
+
+def materialize(con: duckdb.DuckDBPyConnection, table: str, source: Source, select_list: str,
+                params: dict | None = None) -> int:
+    """create temp table `table` as select <select_list> from the source; one pass over the file."""
     try:
-        con.execute(sql, {"path": str(drop.path), "skip": 1 if layout.header else 0})
+        sql = f"create or replace temp table {table} as select {select_list} from ({source.sql})"
+        con.execute(sql, _bound(sql, source.params, params))
     except duckdb.Error as err:
-        raise Rejected(drop.name, f"could not be read as a {layout.description}: {_duckdb_reason(err)}") from None
-    bad = con.execute(
-        f"select _line, _nfields from {table} where _nfields not in "
-        f"({', '.join(str(n) for n in layout.allowed_counts)}) order by _line limit 1"
-    ).fetchone()
-    if bad:
-        raise Rejected(
-            drop.name,
-            f"has {bad[1]} fields where this file's rows have {layout.field_count}",
-            line=int(bad[0]),
-            hint="the file is cut short or corrupt; download it again",
-        )
+        raise Rejected(source.drop.name, f"could not be read as a {source.description}: {duckdb_reason(err)}") from None
+    if source.allowed_counts:
+        counts = ", ".join(str(n) for n in source.allowed_counts)
+        bad = con.execute(f"select _nfields from {table} where _nfields not in ({counts}) limit 1").fetchone()
+        if bad:
+            raise Rejected(
+                source.drop.name,
+                f"has {bad[0]} fields where this file's rows have {source.field_count}",
+                line=line_of(con, source, "*", f"_nfields not in ({counts})"),
+                hint="the file is cut short or corrupt; download it again",
+            )
     return int(con.execute(f"select count(*) from {table}").fetchone()[0])
+
+
+def first_row(con: duckdb.DuckDBPyConnection, source: Source, select_list: str, condition: str,
+              params: dict | None = None, extra: str = "") -> dict | None:
+    """The first row (in file order) meeting `condition`, with `_row`, its data line counting
+    non-blank lines from the file's first. `extra` adds computed columns the condition may
+    use. Slow path: reads the file again with row numbers, only when something is wrong."""
+    sql = (f"select * from (select t.* {', ' + extra if extra else ''} from ("
+           f"select row_number() over () + $skip as _row, * from (select {select_list} from ({source.sql}))) t) "
+           f"where {condition} order by _row limit 1")
+    cursor = con.execute(sql, _bound(sql, source.params, params))
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+
+
+def line_of(con: duckdb.DuckDBPyConnection, source: Source, select_list: str, condition: str,
+            params: dict | None = None) -> int:
+    row = first_row(con, source, select_list, condition, params)
+    return int(row["_row"]) if row else 0

@@ -25,33 +25,34 @@ root_names = dict(zip(roots["root"].astype(int), roots["description"], strict=Tr
 
 # --- URL -> state (bad values: a notice and the default) ------------------------------------
 params = st.query_params.to_dict()
-notices = []
-start = url.date(url.one(params, "from")) or dt.date(last.year, 1, 1)
-end = url.date(url.one(params, "to")) or last
-if start > end or end - start > dt.timedelta(days=366 * 100):
-    notices.append("The date range in the link is invalid; showing the latest year.")
-    start, end = dt.date(last.year, 1, 1), last
+start, end, notices = url.date_range(params, (dt.date(last.year, 1, 1), last))
 defaults = {"net_min": 3, "net_top": 80}
+RANGES = {"min_events": (1, 10**6), "top": (10, 2000), "quad_classes": (1, 4), "roots": (1, 20)}
+for key, (low, high) in RANGES.items():
+    raw = url.one(params, key)
+    if raw is not None and url.ints(raw, low, high) is None:
+        notices.append(f"Ignored '{key}' in the link: give {'numbers' if key in ('quad_classes', 'roots') else 'a number'} "
+                       f"from {low} to {high}.")
+for key, allowed in (("layout", ("graph", "map")), ("nonstate", ("0", "1"))):
+    raw = url.one(params, key)
+    if raw is not None and raw not in allowed:
+        notices.append(f"Ignored '{key}' in the link: use {' or '.join(allowed)}.")
 seeds = {
     "net_range": (start, end),
-    "net_min": url.integer(url.one(params, "min_events"), 1, 10**6) or defaults["net_min"],
-    "net_top": url.integer(url.one(params, "top"), 10, 2000) or defaults["net_top"],
+    "net_min": url.integer(url.one(params, "min_events"), *RANGES["min_events"]) or defaults["net_min"],
+    "net_top": url.integer(url.one(params, "top"), *RANGES["top"]) or defaults["net_top"],
     "net_layout": "Map" if url.one(params, "layout") == "map" else "Graph",
     "net_quads": list(url.ints(url.one(params, "quad_classes"), 1, 4) or (1, 2, 3, 4)),
     "net_roots": list(url.ints(url.one(params, "roots"), 1, 20) or range(1, 21)),
     "net_nonstate": url.one(params, "nonstate") == "1",
 }
-for key in ("min_events", "top", "quad_classes", "roots"):
-    if url.one(params, key) is not None and (
-        (key in ("min_events", "top") and url.integer(url.one(params, key), 1, 10**6) is None)
-        or (key == "quad_classes" and url.ints(url.one(params, key), 1, 4) is None)
-        or (key == "roots" and url.ints(url.one(params, key), 1, 20) is None)
-    ):
-        notices.append(f"Ignored '{key}' in the link: not a valid value.")
 focus_raw = url.one(params, "focus")
 focus = resolve(focus_raw, codes, names) if focus_raw else None
 if focus_raw and not focus:
     notices.append(f"Unknown country {focus_raw[:40]!r} in 'focus'.")
+elif focus and focus not in codes:
+    notices.append(f"{names.get(focus, focus)} has no events loaded; no country is in focus.")
+    focus = None
 for notice in notices:
     st.warning(notice, icon=":material/link_off:")
 for key, value in seeds.items():
@@ -75,7 +76,7 @@ def step(direction: int) -> None:
 row = st.columns([0.5, 3, 0.5, 2, 2, 2], vertical_alignment="bottom")
 row[0].button("", icon=":material/skip_previous:", on_click=step, args=(-1,), key="net_prev",
               help="Previous window of the same length")
-picked = row[1].date_input("Window", key="net_range", min_value=dt.date(1979, 1, 1))
+picked = row[1].date_input("Window", key="net_range", min_value=url.FIRST_DAY, max_value=url.LAST_DAY)
 row[2].button("", icon=":material/skip_next:", on_click=step, args=(1,), key="net_next",
               help="Next window of the same length")
 start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (start, end)
@@ -118,8 +119,9 @@ else:
         if missing := [c for c in sizes.index if c not in positions]:
             st.caption(f"Not on the map (no known centroid): {', '.join(missing)}.")
     clicked = clicked_network(st.plotly_chart(
-        charts.network_figure(edges, positions, blocs, sizes, names, outline=outline,
-                              focus=st.session_state.net_focus),
+        # No focus ring here: a figure that changes after a click swallows the next click
+        # (seen in Chromium); the ego view below marks the country instead.
+        charts.network_figure(edges, positions, blocs, sizes, names, outline=outline),
         key="net_chart", on_select="rerun", selection_mode="points",
     ))
     if clicked and clicked[0] == "edge":
@@ -128,7 +130,10 @@ else:
     if clicked and clicked[0] == "node":
         st.session_state.net_focus = clicked[1]
 
-    blocs_tab, focus_tab, movers_tab = st.tabs(["Blocs", "One country", "Biggest movers"])
+    if st.session_state.net_focus:  # a clicked country: its partners first
+        focus_tab, blocs_tab, movers_tab = st.tabs(["One country", "Blocs", "Biggest movers"])
+    else:
+        blocs_tab, focus_tab, movers_tab = st.tabs(["Blocs", "One country", "Biggest movers"])
     with blocs_tab:
         table = (pd.DataFrame({"code": list(blocs), "bloc": [b + 1 for b in blocs.values()]})
                  .assign(name=lambda d: d["code"].map(names), events=lambda d: d["code"].map(sizes))
@@ -149,8 +154,8 @@ else:
             left, right = st.columns(2)
             left.plotly_chart(charts.partners_bar(partners, names), key="net_partners")
             near = network.ego_edges(edges, focus)
-            right.caption(f"2-hop neighbourhood of {names.get(focus, focus)}: {near['country_a'].nunique()} "
-                          f"pairs among countries within two steps")
+            right.caption(f"2-hop neighbourhood of {names.get(focus, focus)}: {len(near)} pairs among the "
+                          "countries within two steps")
             right.plotly_chart(charts.network_figure(near, positions, blocs, network.node_events(near), names,
                                                      outline=outline, focus=focus), key="net_ego")
     with movers_tab:

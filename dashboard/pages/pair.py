@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, pair_state, spikes
+from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
 from dashboard.data import query
 from dashboard.shared import with_pin, write_url
@@ -70,8 +70,7 @@ a = row[0].selectbox("Country A", codes, key="pair_a", format_func=lambda c: lab
                      help="Type an ISO code or a name in English, Arabic, French, Russian…")
 row[1].button("", icon=":material/swap_horiz:", on_click=swap, help="Swap A and B", key="pair_swap")
 b = row[2].selectbox("Country B", codes, key="pair_b", format_func=lambda c: label(c, names.get(c)))
-picked = row[3].date_input("Event dates", key="pair_range", min_value=dt.date(1979, 1, 1),
-                           max_value=default_range[1] + dt.timedelta(days=366))
+picked = row[3].date_input("Event dates", key="pair_range", min_value=url.FIRST_DAY, max_value=url.LAST_DAY)
 start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (view.start, view.end)
 row = st.columns([4, 3, 2, 2], vertical_alignment="bottom")
 grain = row[0].selectbox(
