@@ -135,10 +135,16 @@ def parse(
             view = replace(view, count=count)
         else:
             notices.append(f"'count' must be one of {', '.join(COUNTS)}; counting raw rows.")
-    if _one(params, "direction") == "both":
+    direction = _one(params, "direction")
+    if direction == "both":
         view = replace(view, split=False)
-    if _one(params, "share") in ("1", "true"):
+    elif direction not in (None, "split"):
+        notices.append("'direction' must be both or split; showing A→B above and B→A below.")
+    share = _one(params, "share")
+    if share in ("1", "true"):
         view = replace(view, share=True)
+    elif share not in (None, "0", "false"):
+        notices.append("'share' must be 1 or 0; showing counts.")
     for key, attr, low, high in (("quad_classes", "quads", 1, 4), ("roots", "roots", 1, 20)):
         raw = _one(params, key)
         if raw is not None:
@@ -150,16 +156,39 @@ def parse(
     raw_compare = _one(params, "compare")
     if raw_compare:
         pairs = []
-        for item in raw_compare.split(",")[: MAX_COMPARE + 2]:
+        items = raw_compare.split(",")
+        for item in items[: MAX_COMPARE + 2]:
             x, _, y = item.partition("-")
             cx, cy = resolve(x, codes, names), resolve(y, codes, names)
             if cx and cy and cx != cy and (cx, cy) not in pairs:
                 pairs.append((cx, cy))
             else:
                 notices.append(f"Ignored comparison pair {item[:20]!r}.")
+        if len(pairs) > MAX_COMPARE or len(items) > MAX_COMPARE + 2:
+            notices.append(f"At most {MAX_COMPARE} pairs can be compared; the rest were left out.")
         view = replace(view, compare=tuple(pairs[:MAX_COMPARE]))
-    period = _date(_one(params, "period"))
-    if period and start <= period <= end:
-        quad = _one(params, "quad")
-        view = replace(view, period=period, quad=int(quad) if quad in ("1", "2", "3", "4") else None)
+    raw_period = _one(params, "period")
+    if raw_period is not None:
+        period = _date(raw_period)
+        if period is None or not start <= period <= end:
+            notices.append(f"'period' {raw_period[:20]!r} is not a date within {start} to {end}; no bar is selected.")
+        else:
+            quad = _one(params, "quad")
+            if quad is not None and quad not in ("1", "2", "3", "4"):
+                notices.append("'quad' must be 1, 2, 3 or 4; showing every quad class of the period.")
+            view = replace(view, period=period, quad=int(quad) if quad in ("1", "2", "3", "4") else None)
+            view = replace(view, period=period_start(period, view.effective_grain))  # the bar holding it
     return replace(view, notices=tuple(notices))
+
+
+def period_start(day: dt.date, grain: str) -> dt.date:
+    """Start of the period (DuckDB date_trunc: weeks start on Monday) that holds `day`."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return dt.date(day.year, 1, 1)

@@ -5,6 +5,7 @@
 -- @param end date                           last event date, YYYY-MM-DD
 -- @param limit int(1,100000) = 1000         at most this many rows
 -- @param quad_classes ints(1,4) = all       quad classes to keep
+-- @param root_codes ints(1,20) = all        CAMEO root codes to keep
 with pair_events as (
     select *
     from events
@@ -12,6 +13,7 @@ with pair_events as (
       and pair_a <> pair_b
       and event_date between $start and $end
       and list_contains($quad_classes, quad_class)
+      and list_contains($root_codes, event_root_code::integer)
 ),
 
 final as (

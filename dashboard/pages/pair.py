@@ -183,12 +183,16 @@ for spike in flagged.head(6).itertuples():
 
 # --- drill-down -------------------------------------------------------------------------------
 if view.period:
+    # The bar that holds the selected day at the current grain (the grain may have changed since).
+    view = replace(view, period=pair_state.period_start(view.period, grain))
     p_end = pair_state.period_end(view.period, grain)
     quads = [view.quad] if view.quad else list(view.quads)
     st.subheader(f"Events {view.period:%Y-%m-%d} – {p_end:%Y-%m-%d}"
                  + (f" · {charts.QUAD_CLASSES[view.quad][0]}" if view.quad else ""))
-    rows = query("pair_events", a=a, b=b, start=view.period, end=p_end, limit=500, quad_classes=quads)
-    st.caption(f"{len(rows):,} raw event rows (both directions), at most 500 shown.")
+    drill = {"a": a, "b": b, "start": view.period, "end": p_end, "quad_classes": quads, "root_codes": list(view.roots)}
+    total = query("pair_summary", **drill).iloc[0]["events"]
+    rows = query("pair_events", **drill, limit=500)
+    st.caption(f"{total:,} raw event rows (both directions)" + (", the first 500 shown." if total > 500 else "."))
     articles_link = {"a": a, "b": b, "from": str(view.period), "to": str(p_end)}
     if view.quad:
         articles_link["quad"] = str(view.quad)
