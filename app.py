@@ -31,8 +31,7 @@ latest = current_snapshot()
 pin_notice = shared.read_pin(latest)
 with st.sidebar:
     st.markdown("### Bilateral")
-    for target in pages:
-        st.page_link(target, query_params=shared.carried())
+    links = st.container()  # filled after the page ran: the links carry its final state
     st.divider()
     freshness = st.container()
     share = st.popover("Share this view", icon=":material/share:", width="stretch")
@@ -55,7 +54,10 @@ else:
 
 page.run()
 
-# After the page ran, the URL holds its whole state: that is the link to share.
+# After the page ran, the URL holds its whole state: the links carry it, and it is the link to share.
+with links:
+    for target in pages:
+        st.page_link(target, query_params=shared.carried())
 with share:
     st.caption("This link reopens exactly this view" + (f", on snapshot {pinned}." if pinned else
                                                          ", on whatever data is latest when opened."))

@@ -41,7 +41,8 @@ class Brief:
             ("Mean Goldstein", "–" if pd.isna(self.now["goldstein_mean"]) else f"{self.now['goldstein_mean']:+.2f}",
              change("goldstein_mean", "+.2f")),
             ("Conflict share", "–" if pd.isna(self.now["conflict_share"]) else f"{self.now['conflict_share']:.0%}",
-             change("conflict_share", "+.0%")),
+             "no earlier data" if pd.isna(self.before["conflict_share"]) else
+             f"{(self.now['conflict_share'] - self.before['conflict_share']) * 100:+.0f} points vs previous period"),
             ("Corroborated", f"{int(self.now['corroborated_events']):,}", "reported by more than one source"),
         ]
 

@@ -6,6 +6,8 @@ snapshot id, so the dashboard shows fresh data without a restart.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -28,9 +30,14 @@ def ensure_lake() -> None:
         status.update(label="Lake built from the embedded sample", state="complete", expanded=False)
 
 
-@st.cache_resource(show_spinner=False)
 def connection():
-    return lakes.connect(lakes.lake_dir(), read_only=True)
+    return _connection(str(lakes.lake_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(lake: str):
+    """One read-only connection per lake per process."""
+    return lakes.connect(Path(lake), read_only=True)
 
 
 def current_snapshot() -> int:
@@ -38,15 +45,16 @@ def current_snapshot() -> int:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _run_cached(name: str, params: tuple[tuple[str, object], ...], snapshot: int, pinned: bool) -> pd.DataFrame:
-    return runner.run(connection(), name, dict(params), snapshot=snapshot if pinned else None)
+def _run_cached(name: str, params: tuple[tuple[str, object], ...], snapshot: int, pinned: bool,
+                lake: str) -> pd.DataFrame:
+    return runner.run(_connection(lake), name, dict(params), snapshot=snapshot if pinned else None)
 
 
 def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFrame:
     """Run a named query (queries/<name>.sql) on the latest data, or on the pinned snapshot."""
     snapshot = snapshot if snapshot is not None else pinned()
     key = snapshot if snapshot is not None else current_snapshot()
-    return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None)
+    return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None, str(lakes.lake_dir()))
 
 
 def search(name: str, **params: object) -> pd.DataFrame | None:
@@ -58,6 +66,17 @@ def search(name: str, **params: object) -> pd.DataFrame | None:
         return None
     with search_index.ensure_index(connection()):
         return runner.run(connection(), name, bound, snapshot=pinned())
+
+
+def require_events() -> pd.Series:
+    """The lake summary; stops the page with a note when no events are loaded (yet, or in
+    the pinned snapshot)."""
+    summary = query("lake_summary").iloc[0]
+    if not summary["events"]:
+        st.info("No events are loaded in this data snapshot. Load some with `python -m ingest`, "
+                "or open the latest data.", icon=":material/inbox:")
+        st.stop()
+    return summary
 
 
 def query_latest(name: str, **params: object) -> pd.DataFrame:

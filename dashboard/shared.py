@@ -31,9 +31,13 @@ def pinned() -> int | None:
 
 
 def write_url(state: dict[str, str]) -> None:
-    """Put a page's state in the URL, keeping the pinned snapshot."""
+    """Put a page's state in the URL, keeping the pinned snapshot and the shared filters the
+    page does not use itself (so Overview -> Pair keeps the pair and window)."""
+    params = st.query_params.to_dict()
+    kept = {k: str(params[k]) for k in CARRIED if k != "snapshot" and k in params}
+    state = {**kept, **state}
     if pinned() is not None:
-        state = {**state, "snapshot": str(pinned())}
+        state["snapshot"] = str(pinned())
     st.query_params.from_dict(state)
 
 

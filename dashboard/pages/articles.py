@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import charts, url
 from dashboard.countries import resolve
-from dashboard.data import query, search
+from dashboard.data import query, search, require_events
 from dashboard.shared import write_url
 from dashboard.highlight import marked, plain
 
@@ -35,7 +35,7 @@ b = resolve(b_raw, codes, names) if b_raw else None
 for raw, code, key in ((a_raw, a, "a"), (b_raw, b, "b")):
     if raw and not code:
         notices.append(f"Unknown country {raw[:40]!r} in '{key}'.")
-summary = query("lake_summary").iloc[0]
+summary = require_events()
 start = url.date(url.one(params, "from")) or summary["first_date"].date()
 end = url.date(url.one(params, "to")) or summary["last_date"].date()
 if start > end:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import charts, network, url
 from dashboard.countries import resolve
-from dashboard.data import query
+from dashboard.data import query, require_events
 from dashboard.shared import with_pin, write_url
 from dashboard.selection import clicked_network
 
@@ -18,7 +18,7 @@ st.title("Network")
 countries = query("countries")
 codes = countries["code"].tolist()
 names = dict(zip(countries["code"], countries["name"], strict=True))
-summary = query("lake_summary").iloc[0]
+summary = require_events()
 first, last = summary["first_date"].date(), summary["last_date"].date()
 roots = query("cameo_roots")
 root_names = dict(zip(roots["root"].astype(int), roots["description"], strict=True))

@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, spikes
-from dashboard.data import current_snapshot, query, snapshot_info
+from dashboard.data import current_snapshot, query, snapshot_info, require_events
 from dashboard.shared import pinned, with_pin, write_url
 
 snapshot = pinned() or current_snapshot()
-summary = query("lake_summary").iloc[0]
+summary = require_events()
 first, last = summary["first_date"].date(), summary["last_date"].date()
 info = snapshot_info(snapshot)
 countries = query("countries")

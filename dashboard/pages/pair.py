@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
-from dashboard.data import query
+from dashboard.data import query, require_events
 from dashboard.shared import with_pin, write_url
 from dashboard.selection import clicked_bar
 
@@ -38,7 +38,7 @@ ROOT_NAMES = dict(zip(ROOTS["root"].astype(int), ROOTS["description"], strict=Tr
 countries = query("countries")
 codes = countries["code"].tolist()
 names = dict(zip(countries["code"], countries["name"], strict=True))
-summary = query("lake_summary").iloc[0]
+summary = require_events()
 top = query("top_pairs", start=summary["first_date"].date(), end=summary["last_date"].date(), limit=1)
 default_pair = (top.iloc[0]["country_a"], top.iloc[0]["country_b"]) if len(top) else ("USA", "CHN")
 default_range = (summary["first_date"].date(), summary["last_date"].date())
