@@ -6,13 +6,14 @@ snapshot id, so the dashboard shows fresh data without a restart.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from ingest.sample import build_sample
-from ingest.store import read_rejections
+from ingest.store import ensure_schema, read_rejections
 from dashboard.shared import pinned
 from queries import lake as lakes
 from queries import runner
@@ -23,6 +24,7 @@ def ensure_lake() -> None:
     """First start on a fresh clone: build the lake from the embedded sample, visibly."""
     lake = lakes.lake_dir()
     if lakes.lake_exists(lake):
+        upgrade_lake(lake)
         return
     with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
         for summary in build_sample(lake):
@@ -35,9 +37,21 @@ def connection():
 
 
 @st.cache_resource(show_spinner=False)
+def upgrade_lake(lake: Path) -> None:
+    """A lake from an older version gets its rollups built (one commit), once per process."""
+    con = lakes.connect(lake, read_only=False)
+    try:
+        ensure_schema(con)
+    finally:
+        con.close()
+
+
+@st.cache_resource(show_spinner=False)
 def _connection(lake: str):
-    """One read-only connection per lake per process."""
-    return lakes.connect(Path(lake), read_only=True)
+    """One read-only, sandboxed connection per lake per process. 1 GB for DuckDB by default
+    keeps the app process small; BILATERAL_MEMORY_LIMIT overrides it."""
+    return lakes.connect(Path(lake), read_only=True, sandbox=True,
+                         memory_limit=os.environ.get("BILATERAL_MEMORY_LIMIT", "1GB"))
 
 
 def current_snapshot() -> int:
@@ -79,6 +93,12 @@ def require_events() -> pd.Series:
     return summary
 
 
+def whole_months(summary: pd.Series) -> tuple:
+    """All loaded dates as whole months (first day .. last day), so the rollups can answer."""
+    first, last = summary["first_date"].date(), summary["last_date"].date()
+    return first.replace(day=1), (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+
+
 def query_latest(name: str, **params: object) -> pd.DataFrame:
     """A named query on the latest data whatever is pinned (the Data page's history)."""
     return query(name, snapshot=current_snapshot(), **params)
@@ -90,7 +110,8 @@ def rejections(limit: int = 20) -> list[dict]:
 
 
 def snapshot_info(snapshot: int) -> dict:
-    row = connection().execute(
+    rows = connection().execute(  # fetchall: see queries.lake.current_snapshot
         "select snapshot_id, snapshot_time from lake.snapshots() where snapshot_id = $id", {"id": snapshot}
-    ).fetchone()
+    ).fetchall()
+    row = rows[0] if rows else None
     return {"snapshot": row[0], "time": row[1]} if row else {"snapshot": snapshot, "time": None}

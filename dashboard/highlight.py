@@ -6,9 +6,10 @@ from __future__ import annotations
 import html
 import re
 
-from queries.text import fold
+from queries.text import search_form
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Words with their Arabic marks (harakat, shadda, tatweel), which \w alone splits on.
+_WORD = re.compile(r"[\w\u0640\u064B-\u065F\u0670]+", re.UNICODE)
 
 
 def plain(text: str | None) -> str:
@@ -17,7 +18,7 @@ def plain(text: str | None) -> str:
 
 
 def _matches(word: str, terms: list[str]) -> bool:
-    folded = fold(word)
+    folded = search_form(word)
     # Stemmed index: "tariffs" found "tariff"; mark words that share the term's stem.
     return any(folded == t or (len(t) >= 4 and folded.startswith(t[: max(4, len(t) - 2)])) for t in terms)
 
@@ -25,7 +26,7 @@ def _matches(word: str, terms: list[str]) -> bool:
 def marked(text: str | None, query: str, width: int = 320) -> str:
     """An escaped snippet around the first match, matched words in <mark>, direction auto."""
     text = text or ""
-    terms = [fold(t) for t in _WORD.findall(query)]
+    terms = search_form(query).split()
     words = list(_WORD.finditer(text))
     first = next((m.start() for m in words if _matches(m.group(), terms)), 0)
     lo = max(0, first - width // 3)

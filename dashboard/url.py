@@ -47,7 +47,7 @@ def date_range(params: Mapping[str, object], default: tuple[dt.date, dt.date]) -
 
 
 def ints(text: str | None, low: int, high: int) -> tuple[int, ...] | None:
-    if not text or not re.fullmatch(r"\d{1,9}(,\d{1,9})*", text):
+    if not text or not re.fullmatch(r"\d{1,19}(,\d{1,19})*", text):
         return None
     values = tuple(sorted({int(x) for x in text.split(",")}))
     return values if all(low <= v <= high for v in values) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ingest import stage
+from ingest import rollups, stage
 from ingest.errors import Rejected
 from ingest.layouts import EVENTS_V2
 
@@ -163,8 +163,10 @@ def _id_rejection(con, source: stage.Source, file_index: int, event_id: int, pro
     return Rejected(source.drop.name, problem, line=line, column="GLOBALEVENTID", hint=hint)
 
 
-def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
-    """Insert rows not stored yet. Returns (added, duplicates skipped)."""
+def prepare_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
+    """Temp table new_events: the rows not stored yet, shaped like lake.events. Runs before the
+    commit's transaction (a transaction may write to one database only: the lake).
+    Returns (new rows, duplicates skipped)."""
     total, distinct = con.execute(f"select count(*), count(distinct (event_id, source)) from {typed}").fetchone()
     repeats = distinct < total  # dedupe within the drop only when it has repeated ids: it costs a sort
     identity = f"case when source in ({REUSED_IDS}) then {IDENTITY} else 0 end"
@@ -172,9 +174,9 @@ def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
         "e.event_id = t.event_id and e.source = t.source "
         f"and (t.source not in ({REUSED_IDS}) or {_identity('e')} = {_identity('t')})"
     )
-    added = con.execute(
+    con.execute(
         f"""
-        insert into lake.events
+        create or replace temp table new_events as
         with fresh as (
             select * from {typed} t
             where not exists (select 1 from lake.events e where {same_event})
@@ -182,8 +184,10 @@ def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
         )
         select
             event_id, source, event_date,
-            actor1_code, actor1_name, actor1_cameo_country, c1.code, c1.is_state, actor1_type,
-            actor2_code, actor2_name, actor2_cameo_country, c2.code, c2.is_state, actor2_type,
+            actor1_code, actor1_name, actor1_cameo_country, c1.code as actor1_country,
+            c1.is_state as actor1_is_state, actor1_type,
+            actor2_code, actor2_name, actor2_cameo_country, c2.code as actor2_country,
+            c2.is_state as actor2_is_state, actor2_type,
             is_root_event, event_code, event_base_code, event_root_code, quad_class, goldstein,
             num_mentions, num_sources, num_articles, avg_tone,
             action_geo_type, action_geo_name, action_geo_country, action_geo_adm1,
@@ -192,7 +196,15 @@ def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
         from fresh
         left join lake.countries c1 on c1.cameo_code = fresh.actor1_cameo_country
         left join lake.countries c2 on c2.cameo_code = fresh.actor2_cameo_country
-        order by pair_a, pair_b, event_date
         """
-    ).fetchone()[0]
+    )
+    added = con.execute("select count(*) from new_events").fetchone()[0]
     return int(added), int(total - added)
+
+
+def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
+    """Inside the commit: write new_events sorted by pair then date, and their rollups."""
+    added = con.execute("insert into lake.events select * from new_events order by pair_a, pair_b, event_date"
+                        ).fetchone()[0]
+    rollups.add(con, "new_events")
+    return int(added), 0

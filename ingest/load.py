@@ -111,10 +111,17 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
                 con.execute(f"create or replace temp view all_{table} as "
                             + " union all by name ".join(f"select * from {t}" for t in typed_tables))
                 TABLE_MODULES[table].check_duplicates(con, f"all_{table}", sources)
+        prepared = {table: TABLE_MODULES[table].prepare_new(con, f"all_{table}")
+                    for table in staged if hasattr(TABLE_MODULES[table], "prepare_new")}
         con.execute("begin")
         try:
             for table in staged:
-                added, skipped = TABLE_MODULES[table].insert_new(con, f"all_{table}")
+                if table in prepared:
+                    added, skipped = prepared[table]
+                    if added:
+                        TABLE_MODULES[table].insert_new(con, f"all_{table}")
+                else:
+                    added, skipped = TABLE_MODULES[table].insert_new(con, f"all_{table}")
                 summary.duplicates += skipped
                 if added:
                     summary.added[table] = added
@@ -130,7 +137,10 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
             )
             con.execute("commit")
         except BaseException:
-            con.execute("rollback")
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass  # the failed COMMIT already ended the transaction; report its error, not this one
             raise
         summary.snapshot = lakes.current_snapshot(con)
         return summary

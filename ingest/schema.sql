@@ -87,3 +87,30 @@ create table if not exists cameo_codes (
     goldstein    double,            -- GDELT's Goldstein value for the code
     quad_class   tinyint not null   -- GDELT's: roots 01-05 -> 1, 06-09 -> 2, 10-14 -> 3, 15-20 -> 4
 );
+
+-- Rollups (ingest/rollups.py): append-only deltas written in the same commit as their events.
+create table if not exists pair_month (
+    pair_a         varchar not null,  -- the pair, as in events
+    pair_b         varchar not null,
+    month          date    not null,  -- first day of the event month
+    quad_class     tinyint not null,
+    root_code      varchar not null,
+    both_states    boolean not null,  -- both actors are states (not regions or groups)
+    events         bigint  not null,
+    corroborated   bigint  not null,  -- events with num_sources > 1
+    goldstein_sum  double  not null,
+    tone_sum       double,
+    tone_rows      bigint  not null   -- events with a tone
+);
+
+create table if not exists day_volume (
+    event_date  date   not null,
+    events      bigint not null,      -- all events of the day, any actors
+    last_added  timestamp             -- latest DATEADDED among them
+);
+
+create table if not exists country_month (
+    code    varchar not null,         -- actor country (ISO alpha-3 or CAMEO code)
+    month   date    not null,
+    events  bigint  not null          -- events with this country as actor 1 or 2 (once each)
+);

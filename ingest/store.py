@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import reference
+from ingest import reference, rollups
 from queries.lake import LAKE_ALIAS
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
@@ -27,6 +27,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         {"db": LAKE_ALIAS},
     ).fetchone()[0]
     if exists:
+        _add_rollups_to_older_lake(con)
         return False
     con.execute("begin")
     try:
@@ -47,6 +48,26 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         con.execute("rollback")
         raise
     return True
+
+
+def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
+    """A lake made before the rollups existed gets them, built from its events, in one commit."""
+    have = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = $db", {"db": LAKE_ALIAS}).fetchall()}
+    if all(t in have for t in rollups.ROLLUP_TABLES):
+        return
+    con.execute("begin")
+    try:
+        for statement in _statements(SCHEMA_SQL.read_text()):
+            if statement.startswith("create table"):
+                con.execute(statement)
+        rollups.backfill(con)
+        set_commit_message(con, "add rollups (pair_month, day_volume, country_month) built from events",
+                           {"command": "migrate"})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def set_commit_message(con: duckdb.DuckDBPyConnection, message: str, extra: dict) -> None:

@@ -1,8 +1,8 @@
 -- countries: every actor country in the events, with its name and how many events involve it.
--- An event between two actors of the same country counts once for it.
+-- An event between two actors of the same country counts once for it. Read from the
+-- country_month rollup (ingest/rollups.py), which holds exactly these counts.
 with involved as (
-    select unnest(list_distinct([actor1_country, actor2_country])) as code
-    from events
+    select code, sum(events) as events from country_month group by code
 ),
 
 names as (
@@ -16,11 +16,9 @@ final as (
         involved.code,
         coalesce(names.name, involved.code) as name,
         coalesce(names.is_state, false) as is_state,
-        count(*) as events
+        involved.events::bigint as events
     from involved
     left join names using (code)
-    where involved.code is not null
-    group by all
     order by events desc, code
 )
 

@@ -66,8 +66,13 @@ def connect(
     create: bool = False,
     memory_limit: str | None = None,
     threads: int | None = None,
+    sandbox: bool = False,
 ) -> duckdb.DuckDBPyConnection:
-    """Open an in-memory DuckDB with the lake attached as `lake` and selected by USE."""
+    """Open an in-memory DuckDB with the lake attached as `lake` and selected by USE.
+
+    sandbox=True (the dashboard's connection): the lake's files are the only files it can
+    read, it writes none, installs and loads no more extensions, and its settings are locked.
+    """
     lake = lake or lake_dir()
     if not create and not lake_exists(lake):
         raise LakeError(
@@ -97,6 +102,12 @@ def connect(
         raise LakeError(f"cannot open the lake at {lake}: {str(err).splitlines()[0]}") from None
     con.execute(f"USE {LAKE_ALIAS}")
     _LAKE_OF[id(con)] = lake
+    if sandbox:
+        load_extension(con, "fts")  # search needs it; nothing can be loaded once locked
+        # In this order: allowed_directories must be set before external access goes off.
+        con.execute("SET allowed_directories = [$lake]", {"lake": str(lake) + "/"})
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
     return con
 
 
@@ -105,8 +116,10 @@ _LAKE_OF: dict[int, Path] = {}  # connection -> its lake directory, for attachin
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     # A fresh catalog read each call, so a long-lived reader sees a writer's new commits.
-    row = con.execute(f"SELECT id FROM {LAKE_ALIAS}.current_snapshot()").fetchone()
-    return int(row[0])
+    # fetchall, not fetchone: an unfinished result keeps a read lock on the SQLite catalog,
+    # and a writer could not commit while the dashboard is open.
+    rows = con.execute(f"SELECT id FROM {LAKE_ALIAS}.current_snapshot()").fetchall()
+    return int(rows[0][0])
 
 
 def snapshot_alias(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:

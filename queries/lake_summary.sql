@@ -1,13 +1,24 @@
 -- lake_summary: one row describing the loaded events: how many, which dates, how many pairs.
-with final as (
+-- Read from the rollups (ingest/rollups.py), which hold exactly the events' totals.
+with days as (
+    select sum(events)::bigint as events, min(event_date) as first_date, max(event_date) as last_date,
+           max(last_added) as last_added
+    from day_volume
+),
+
+pairs as (
+    select sum(events)::bigint as dyadic_events, count(distinct (pair_a, pair_b)) as pairs from pair_month
+),
+
+final as (
     select
-        count(*) as events,
-        count(*) filter (where pair_a <> pair_b) as dyadic_events,
-        count(distinct (pair_a, pair_b)) filter (where pair_a <> pair_b) as pairs,
-        min(event_date) as first_date,
-        max(event_date) as last_date,
-        max(date_added) as last_added
-    from events
+        coalesce(days.events, 0) as events,
+        coalesce(pairs.dyadic_events, 0) as dyadic_events,
+        pairs.pairs,
+        days.first_date,
+        days.last_date,
+        days.last_added
+    from days, pairs
 )
 
 select * from final

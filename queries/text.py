@@ -7,6 +7,7 @@ becomes yaa (ي), and harakat (diacritics) and tatweel (ـ) are dropped.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _ARABIC = str.maketrans({"ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
@@ -18,3 +19,25 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", bare).translate(_ARABIC)
+
+
+_WORDS = re.compile(r"\w+")
+_ARABIC_WORD = re.compile(r"^[\u0621-\u064A]+$")
+# Arabic writes "and" and the article onto the word ("وموسكو" is "and Moscow", "والعلاقات"
+# "and the relations"). Strip those, longest first, keeping a stem of three letters or more.
+# Lone ب/ل/ك/ف are left alone: too many words (ليبيا, بحث) start with them.
+_PROCLITICS = ("وبال", "وال", "بال", "كال", "فال", "لل", "ال", "و")
+
+
+def _stem_arabic(word: str) -> str:
+    for prefix in _PROCLITICS:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix):]
+    return word
+
+
+def search_form(text: str) -> str:
+    """What the full-text index stores and the search looks for: folded words, Arabic words
+    without their attached conjunction, preposition or article."""
+    words = _WORDS.findall(fold(text))
+    return " ".join(_stem_arabic(w) if _ARABIC_WORD.match(w) else w for w in words)

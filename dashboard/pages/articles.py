@@ -125,12 +125,12 @@ with events_tab:
         else:
             e = detail.iloc[0]
             st.subheader(f"Event {event_id}")
-            st.markdown(
-                f"**{e['event_date']:%Y-%m-%d}** · {e['actor1_name'] or '?'} ({e['actor1_country'] or '–'}) → "
+            st.html(plain(  # names come from the data: plain text, never Markdown
+                f"{e['event_date']:%Y-%m-%d} · {e['actor1_name'] or '?'} ({e['actor1_country'] or '–'}) → "
                 f"{e['actor2_name'] or '?'} ({e['actor2_country'] or '–'}) · CAMEO {e['event_code']} "
                 f"{e['event_description'] or ''} · {charts.QUAD_CLASSES[int(e['quad_class'])][0]} · "
                 f"Goldstein {e['goldstein']:+.1f} · {e['num_mentions']} mentions, {e['num_sources']} sources"
-            )
+            ))
             if isinstance(e["source_url"], str) and e["source_url"].startswith("http"):
                 st.link_button("Original article", e["source_url"], icon=":material/open_in_new:")
             mentions = query("event_mentions", event_id=event_id)
@@ -170,8 +170,8 @@ with search_tab:
         if found is None:
             st.warning("Give at least one word to search for.")
         else:
-            st.caption(f"{len(found)} articles match (best first; at most 100). Articles that no event cites "
-                       "are searched too.")
+            st.caption(f"{len(found)} article{'s' if len(found) != 1 else ''} match (best first; at most 100). "
+                       "Articles that no event cites are searched too.")
             st.download_button("CSV of these articles", found.drop(columns=["body"]).to_csv(index=False),
                                file_name="articles.csv", mime="text/csv", icon=":material/download:")
             for article in found.itertuples():
@@ -180,6 +180,6 @@ with search_tab:
                     st.caption(f"{article.outlet or ''} · {when(article.published_at)} · "
                                f"{article.language or '?'} · score {article.score:.2f}")
                     st.html(marked(article.body, q))
-                    st.markdown(f"[Open original]({article.url})")
+                    st.link_button("Open original", article.url, icon=":material/open_in_new:")
 
 write_url(state)

@@ -32,12 +32,16 @@ cols[1].metric("Between two countries", f"{summary['dyadic_events']:,}",
 cols[2].metric("Country pairs", f"{summary['pairs']:,}", help="Unordered pairs with at least one event.")
 cols[3].metric("Event dates", f"{first:%Y} – {last:%Y}", help=f"{first} to {last} (SQLDATE).")
 
-# --- what changed: the latest year of data against the year before ------------------------------
-start = last - dt.timedelta(days=364)
-prev_start, prev_end = start - dt.timedelta(days=365), start - dt.timedelta(days=1)
-st.subheader(f"What changed in the latest year of data ({start} to {last})")
-st.caption(f"Against the 365 days before ({prev_start} to {prev_end}). Pairs of states, raw event rows.")
-movers = query("pair_movers", start=start, end=last, prev_start=prev_start, prev_end=prev_end, min_events=5,
+# --- what changed: the latest twelve months of data against the twelve before ----------------------
+# Whole months, so the rollups answer (queries/rollup/).
+month_end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+start = (pd.Timestamp(last.replace(day=1)) - pd.DateOffset(months=11)).date()
+prev_start = (pd.Timestamp(start) - pd.DateOffset(months=12)).date()
+prev_end = start - dt.timedelta(days=1)
+st.subheader(f"What changed in the latest twelve months of data ({start:%b %Y} to {last:%b %Y})")
+st.caption(f"Against the twelve months before ({prev_start:%b %Y} to {prev_end:%b %Y}). Pairs of states, "
+           "raw event rows.")
+movers = query("pair_movers", start=start, end=month_end, prev_start=prev_start, prev_end=prev_end, min_events=5,
                limit=200)
 left, right = st.columns(2)
 with left:
@@ -60,7 +64,7 @@ with right:
 
 st.markdown(f"**Spikes in the latest month ({last:%B %Y})**")
 year_before = (pd.Timestamp(last.replace(day=1)) - pd.DateOffset(months=12)).date()
-months = query("recent_pair_months", start=year_before, end=last, min_events=10)
+months = query("recent_pair_months", start=year_before, end=month_end, min_events=10)
 found = []
 for (a, b), rows in months.groupby(["country_a", "country_b"]):
     flagged = spikes.find_spikes(spikes.per_period(rows, rows["period"].min(), last, "month"))
@@ -78,7 +82,7 @@ for spike in sorted(found, key=lambda s: -s["z"])[:8]:
 st.subheader("Busiest pairs of states, all dates")
 st.caption(f"Raw event rows in either direction, {first} to {last}. Colour: mean Goldstein score "
            "(−10 conflict … +10 cooperation). Regions and groups such as EUR or AFR are left out.")
-pairs = query("top_pairs", start=first, end=last, limit=15, states_only="true")
+pairs = query("top_pairs", start=first.replace(day=1), end=month_end, limit=15, states_only="true")
 if pairs.empty:
     st.info("No events between two different countries are loaded yet.")
 else:

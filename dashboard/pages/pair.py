@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
-from dashboard.data import query, require_events
+from dashboard.data import query, require_events, whole_months
 from dashboard.shared import with_pin, write_url
 from dashboard.selection import clicked_bar
 
@@ -39,7 +39,7 @@ countries = query("countries")
 codes = countries["code"].tolist()
 names = dict(zip(countries["code"], countries["name"], strict=True))
 summary = require_events()
-top = query("top_pairs", start=summary["first_date"].date(), end=summary["last_date"].date(), limit=1)
+top = query("top_pairs", start=whole_months(summary)[0], end=whole_months(summary)[1], limit=1)
 default_pair = (top.iloc[0]["country_a"], top.iloc[0]["country_b"]) if len(top) else ("USA", "CHN")
 default_range = (summary["first_date"].date(), summary["last_date"].date())
 view = pair_state.parse(st.query_params.to_dict(), codes, default_pair, default_range, names)

@@ -1,0 +1,50 @@
+"""Rollups: small tables that answer the wide questions (all pairs, all dates) without
+scanning every event. They are append-only deltas written in the same commit as the events
+they summarise, so every snapshot's rollups match its events exactly; queries sum them.
+
+- pair_month: events between two different countries per pair, month, quad class, root code.
+- day_volume: all events per event date (the denominator of "share of all events").
+- country_month: events involving each country per month (an event of two actors of the
+  same country counts once).
+queries/runner.py says which queries read them; tests/test_rollups.py checks they agree
+with the raw rows.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+ROLLUP_TABLES = ("pair_month", "day_volume", "country_month")
+
+
+def add(con: duckdb.DuckDBPyConnection, new_events: str) -> None:
+    """Append the rollup rows of the events in `new_events` (a table shaped like lake.events)."""
+    con.execute(f"""
+        insert into lake.pair_month
+        select pair_a, pair_b, date_trunc('month', event_date)::date, quad_class, event_root_code,
+               coalesce(actor1_is_state and actor2_is_state, false),
+               count(*), count(*) filter (where num_sources > 1), sum(goldstein),
+               sum(avg_tone), count(avg_tone)
+        from {new_events}
+        where pair_a <> pair_b
+        group by all
+    """)
+    con.execute(f"""
+        insert into lake.day_volume
+        select event_date, count(*), max(date_added) from {new_events} group by all
+    """)
+    con.execute(f"""
+        insert into lake.country_month
+        select code, date_trunc('month', event_date)::date, count(*)
+        from (select unnest(list_distinct([actor1_country, actor2_country])) as code, event_date
+              from {new_events})
+        where code is not null
+        group by all
+    """)
+
+
+def backfill(con: duckdb.DuckDBPyConnection) -> None:
+    """Build the rollups of an older lake from its events (inside the caller's transaction)."""
+    for table in ROLLUP_TABLES:
+        con.execute(f"delete from lake.{table}")
+    add(con, "lake.events")
