@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.shared import pinned
 from ingest.sample import build_sample
 from ingest.store import ensure_schema, read_rejections
-from dashboard.shared import pinned
 from queries import lake as lakes
 from queries import runner
 from queries import search as search_index

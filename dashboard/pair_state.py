@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from dashboard.countries import resolve
 from dashboard import url
+from dashboard.countries import resolve
 from dashboard.url import date as _date
 from dashboard.url import ints as _ints
 from dashboard.url import one as _one

@@ -6,7 +6,7 @@ import duckdb
 
 from ingest import rollups, stage
 from ingest.errors import Rejected
-from ingest.layouts import EVENTS_V2
+
 
 def _text(col: str) -> str:
     return f"nullif(trim(\"{col}\"), '')"

@@ -29,8 +29,7 @@ CAMEO_TO_ISO3 = {
 
 # Regions and groupings in CAMEO.country.txt: actors, but not states.
 NON_STATE = frozenset(
-    "AFR ASA BLK CRB CAU CFR CAS CEU EIN EAF EEU EUR LAM MEA MDT NAF NMR PGS SCN SAM SAS "
-    "SEA SAF WAF WST".split()
+    ["AFR", "ASA", "BLK", "CRB", "CAU", "CFR", "CAS", "CEU", "EIN", "EAF", "EEU", "EUR", "LAM", "MEA", "MDT", "NAF", "NMR", "PGS", "SCN", "SAM", "SAS", "SEA", "SAF", "WAF", "WST"]
 )
 
 

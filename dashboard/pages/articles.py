@@ -3,16 +3,14 @@ over every stored article in English, Arabic and other languages. State lives in
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts, url
 from dashboard.countries import resolve
-from dashboard.data import query, search, require_events
-from dashboard.shared import write_url
+from dashboard.data import query, require_events, search
 from dashboard.highlight import marked, plain
+from dashboard.shared import write_url
 
 PAGE_SIZE = 100
 

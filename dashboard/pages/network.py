@@ -11,8 +11,8 @@ import streamlit as st
 from dashboard import charts, network, url
 from dashboard.countries import resolve
 from dashboard.data import query, require_events
-from dashboard.shared import with_pin, write_url
 from dashboard.selection import clicked_network
+from dashboard.shared import with_pin, write_url
 
 st.title("Network")
 countries = query("countries")

@@ -12,8 +12,8 @@ import streamlit as st
 from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
 from dashboard.data import query, require_events, whole_months
-from dashboard.shared import with_pin, write_url
 from dashboard.selection import clicked_bar
+from dashboard.shared import with_pin, write_url
 
 COUNT_HELP = {
     "raw": "Raw: every GDELT event row.",
@@ -80,7 +80,7 @@ grain = row[0].selectbox(
 count = row[1].segmented_control("Count", list(pair_state.COUNTS), key="pair_count", required=True,
                                  help=" ".join(COUNT_HELP.values()))
 split = row[2].toggle("Mirror B→A", key="pair_split", help="A→B above the axis, B→A below it; off: both stacked.")
-share = row[3].toggle("Share of all events", key="pair_share",
+share = row[3].toggle("Share of total", key="pair_share",
                       help="Divide by every event in the data for the same period, so a rise is not just more news.")
 with st.expander("Filters and comparison"):
     quads = st.multiselect("Quad classes", [1, 2, 3, 4], key="pair_quads",
