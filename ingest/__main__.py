@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 
 from ingest import status as status_report
@@ -72,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     except LakeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except duckdb.Error as err:  # e.g. the catalog stayed locked by readers through every retry
+        reason = str(err).strip().splitlines()[0][:300]
+        print(f"error: the commit failed ({reason}); nothing was committed; run the command again", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

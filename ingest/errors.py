@@ -15,6 +15,9 @@ class Rejected(Exception):
         column: str | None = None,
         hint: str = "fix the file and run the command again",
     ) -> None:
+        # A file name is data too: no newline or terminal escape may forge a second line.
+        file = "".join(ch if ch.isprintable() else "?" for ch in file)
+        problem = "".join(ch if ch.isprintable() else "?" for ch in problem)
         self.file, self.problem, self.line, self.column, self.hint = file, problem, line, column, hint
         where = file
         if line is not None:

@@ -90,6 +90,7 @@ def connect(
         load_extension(con, name)
     if create:
         (lake / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    _use_rollback_journal(lake / CATALOG_FILE)
     catalog = _sql_string(str(lake / CATALOG_FILE))
     data = _sql_string(str(lake / DATA_DIR)) + "/"
     # The data files live beside the catalog by convention, so a lake can be copied or moved.
@@ -111,6 +112,23 @@ def connect(
     return con
 
 
+def _use_rollback_journal(catalog: Path) -> None:
+    """Keep the SQLite catalog in its default rollback-journal mode. WAL mode stops readers
+    from starving a committing writer, but DuckDB's read-only SQLite readers then saw
+    "database disk image is malformed" under concurrent commits (tests/test_concurrency.py),
+    so lakes switched to WAL by an earlier version are switched back."""
+    import sqlite3
+
+    if not catalog.exists():
+        return
+    try:
+        with sqlite3.connect(catalog, timeout=10) as db:
+            if db.execute("pragma journal_mode").fetchone()[0] == "wal":
+                db.execute("pragma journal_mode=delete")
+    except sqlite3.Error as err:
+        raise LakeError(f"cannot open the catalog {catalog}: {err}") from None
+
+
 _LAKE_OF: dict[int, Path] = {}  # connection -> its lake directory, for attaching snapshots
 
 
@@ -118,25 +136,36 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     # A fresh catalog read each call, so a long-lived reader sees a writer's new commits.
     # fetchall, not fetchone: an unfinished result keeps a read lock on the SQLite catalog,
     # and a writer could not commit while the dashboard is open.
-    rows = con.execute(f"SELECT id FROM {LAKE_ALIAS}.current_snapshot()").fetchall()
+    cursor = con.cursor()  # a cursor of its own: the connection is shared by Streamlit's threads
+    try:
+        rows = cursor.execute(f"SELECT id FROM {LAKE_ALIAS}.current_snapshot()").fetchall()
+    finally:
+        cursor.close()
     return int(rows[0][0])
 
 
 def snapshot_alias(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:
     """Attach the lake as of `snapshot` (read-only, once per process) and return its name."""
+    owner = id(con)
     if snapshot < 0:
         raise LakeError(f"snapshot {snapshot} does not exist; snapshots start at 0")
     latest = current_snapshot(con)
     if snapshot > latest:
         raise LakeError(f"snapshot {snapshot} does not exist; the latest is {latest}")
     alias = f"lake_at_{int(snapshot)}"
+    con = con.cursor()  # shared connection: work on a cursor; ATTACH applies to the whole instance
     attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
     if alias not in attached:
-        lake = _LAKE_OF[id(con)]
+        lake = _LAKE_OF[owner]
         catalog = _sql_string(str(lake / CATALOG_FILE))
         data = _sql_string(str(lake / DATA_DIR)) + "/"
-        con.execute(
-            f"ATTACH 'ducklake:sqlite:{catalog}' AS {alias} "
-            f"(DATA_PATH '{data}', OVERRIDE_DATA_PATH TRUE, SNAPSHOT_VERSION {int(snapshot)}, READ_ONLY)"
-        )
+        try:
+            con.execute(
+                f"ATTACH 'ducklake:sqlite:{catalog}' AS {alias} "
+                f"(DATA_PATH '{data}', OVERRIDE_DATA_PATH TRUE, SNAPSHOT_VERSION {int(snapshot)}, READ_ONLY)"
+            )
+        except duckdb.Error:  # another thread may have attached it a moment ago
+            if alias not in {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}:
+                raise
+    con.close()
     return alias
