@@ -110,8 +110,12 @@ def rejections(limit: int = 20) -> list[dict]:
 
 
 def snapshot_info(snapshot: int) -> dict:
-    rows = connection().execute(  # fetchall: see queries.lake.current_snapshot
-        "select snapshot_id, snapshot_time from lake.snapshots() where snapshot_id = $id", {"id": snapshot}
-    ).fetchall()
+    cursor = connection().cursor()  # own cursor, fetchall: see queries.lake.current_snapshot
+    try:
+        rows = cursor.execute(
+            "select snapshot_id, snapshot_time from lake.snapshots() where snapshot_id = $id", {"id": snapshot}
+        ).fetchall()
+    finally:
+        cursor.close()
     row = rows[0] if rows else None
     return {"snapshot": row[0], "time": row[1]} if row else {"snapshot": snapshot, "time": None}

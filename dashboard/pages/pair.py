@@ -87,7 +87,9 @@ with st.expander("Filters and comparison"):
                            format_func=lambda q: f"{q} {charts.QUAD_CLASSES[q][0]}")
     roots = st.multiselect("CAMEO root codes", list(range(1, 21)), key="pair_roots",
                            format_func=lambda r: f"{r:02d} {ROOT_NAMES.get(r, '')}")
-    partners = query("top_pairs", start=start, end=end, limit=40, states_only="true")
+    # Whole months around the window: the options list is answered from the rollup (fast at 100M).
+    partners = query("top_pairs", start=start.replace(day=1), end=(pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date(),
+                     limit=40, states_only="true")
     options = sorted({f"{x}-{y}" for x, y in zip(partners["country_a"], partners["country_b"], strict=True)}
                      | set(st.session_state.pair_compare))
     compare = st.multiselect("Compare with up to four more pairs", options, key="pair_compare",
