@@ -637,8 +637,8 @@ def report(m: dict, meta: dict, rows: int, gdelt: list[dict], sample: list[dict]
         f"- The wall time includes Python start-up and imports (median {statistics.median(imports):.2f} s, "
         "measured alone) and creating the lake (see the breakdown).",
         "",
-        "Sensitivity, one run each with a lower `BILATERAL_MEMORY_LIMIT` (DuckDB fills its buffer pool up "
-        "to the limit, so RSS follows the limit until the load no longer fits):",
+        "Sensitivity, one run each with a lower `BILATERAL_MEMORY_LIMIT` (DuckDB uses what the load needs "
+        "up to that limit and spills to disk beyond it):",
         "",
         "| BILATERAL_MEMORY_LIMIT | result | wall s | peak RSS |",
         "|---|---|---:|---:|",
