@@ -534,6 +534,8 @@ def explain_slowest(con, measured: dict, calls: dict, top: int = 3) -> list[dict
             cur.execute("SET enable_profiling = 'json'")
             cur.execute(f"SET profiling_output = '{prof}'")
             cur.execute(sql, used).fetchall()
+            cur.execute("RESET profiling_output")
+            cur.execute("SET enable_profiling = 'query_tree'")
             cur.execute("PRAGMA disable_profiling")
             tree = json.loads(prof.read_text())
             text = cur.execute("EXPLAIN ANALYZE " + sql, used).fetchall()[0][1]
@@ -839,13 +841,13 @@ def summarise_runs(runs: list[list], subsets: dict[str, list[str]]) -> dict:
     return out
 
 
-def naive_files(ctx: dict, label: str, log) -> dict:
+def naive_files(ctx: dict, label: str, log, scratch: Path = OUT) -> dict:
     """The lake's events in random order as one Parquet file (plus cameo_codes, articles), once
     per lake snapshot."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    files = {t: OUT / f"naive_{label}{'' if t == 'events' else '_' + t}.parquet"
+    scratch.mkdir(parents=True, exist_ok=True)
+    files = {t: scratch / f"naive_{label}{'' if t == 'events' else '_' + t}.parquet"
              for t in ("events", "cameo_codes", "articles")}
-    meta = OUT / f"naive_{label}.json"
+    meta = scratch / f"naive_{label}.json"
     key = {"lake": ctx["lake"], "snapshot": ctx["snapshot"], "events": ctx["events"]}
     if meta.exists() and json.loads(meta.read_text()) == key and all(p.exists() for p in files.values()):
         return {k: str(v) for k, v in files.items()}
@@ -857,7 +859,7 @@ from queries import lake as lakes
 con = lakes.connect(Path({ctx['lake']!r}), memory_limit={os.environ.get('BILATERAL_NAIVE_MEMORY', '6GB')!r})
 con.execute("set preserve_insertion_order = false")
 con.execute("set enable_progress_bar = false")
-con.execute("set temp_directory = '{OUT / 'naive_tmp'}'")
+con.execute("set temp_directory = '{scratch / 'naive_tmp'}'")
 con.execute("copy (select * from lake.events order by hash(event_id)) to '{files['events']}.tmp' (format parquet)")
 con.execute("copy (select * from lake.cameo_codes) to '{files['cameo_codes']}' (format parquet)")
 con.execute("copy (select * from lake.articles) to '{files['articles']}' (format parquet)")
@@ -865,7 +867,7 @@ con.execute("copy (select * from lake.articles) to '{files['articles']}' (format
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     os.replace(f"{files['events']}.tmp", files["events"])
-    shutil.rmtree(OUT / "naive_tmp", ignore_errors=True)
+    shutil.rmtree(scratch / "naive_tmp", ignore_errors=True)
     meta.write_text(json.dumps(key))
     log(f"  naive file written in {time.perf_counter() - t0:.0f} s")
     return {k: str(v) for k, v in files.items()}
@@ -884,48 +886,53 @@ def measure_lake(lake: Path, args, log) -> dict:
                     "runs": args.runs, "cold_runs": args.cold_runs}
     try:
         names = list(scenarios(Ctx(ctx)))
-        # warm
-        log(f"  warm: {len(names)} page views × {args.runs} runs on one connection")
-        warm = run_json_child(["--child", "warm", "--ctx", str(ctx_file), "--runs", str(args.runs)], env)
-        if not warm.get("ok", True) or "scenarios" not in warm:
-            raise RuntimeError(f"warm run failed: {warm.get('error')}")
-        result["warm"] = {name: {**summarise_runs(sc["runs"], SUBSETS.get(name, {})), "noise": sc["noise"]}
-                          for name, sc in warm["scenarios"].items()}
-        result["warm_process"] = {k: warm[k] for k in ("connect_s", "index_build_s", "current_snapshot_s",
-                                                       "peak_rss", "noise_before")}
-        result["explain"] = warm["explain"]
-        # cold
-        cold_raw: dict[str, list[dict]] = {name: [] for name in names}
-        if args.quick:
-            log("  cold (--quick): every page view once, each on a fresh connection, in one fresh process")
-            got = run_json_child(["--child", "cold-all", "--ctx", str(ctx_file)], env)
-            if "overview" not in got:
-                raise RuntimeError(f"cold run failed: {got.get('error')}")
-            for name in names:
-                cold_raw[name].append({**got[name], "noise_before": got["noise_before"]})
-        else:
-            log(f"  cold: {len(names)} page views × {args.cold_runs} fresh processes "
-                f"(search × {min(args.cold_runs, args.search_cold_runs)}: each builds the index)")
-            for name in names:
-                n = min(args.cold_runs, args.search_cold_runs) if name == "search" else args.cold_runs
-                for _ in range(n):
-                    got = run_json_child(["--child", "cold", "--ctx", str(ctx_file), "--scenario", name], env)
-                    if "steps" not in got:
-                        raise RuntimeError(f"cold {name} failed: {got.get('error')}")
-                    cold_raw[name].append(got)
-        cold: dict = {}
-        for name, gots in cold_raw.items():
-            index = [g["index_build_s"] for g in gots if "index_build_s" in g]
-            cold[name] = {**summarise_runs([g["steps"] for g in gots], SUBSETS.get(name, {})),
-                          "connect": stats([g["connect_s"] for g in gots]),
-                          "peak_rss_max": max(g["peak_rss"] for g in gots),
-                          "load1": stats([g["noise_before"]["load1"] for g in gots])}
-            if index:
-                cold[name]["index_build"] = stats(index)
-        result["cold"] = cold
+        parts = set(args.parts)
+        result["parts"] = {}
+        if "warm" in parts:
+            result["parts"]["warm"] = now_utc()
+            log(f"  warm: {len(names)} page views × {args.runs} runs on one connection")
+            warm = run_json_child(["--child", "warm", "--ctx", str(ctx_file), "--runs", str(args.runs)], env)
+            if not warm.get("ok", True) or "scenarios" not in warm:
+                raise RuntimeError(f"warm run failed: {warm.get('error')}")
+            result["warm"] = {name: {**summarise_runs(sc["runs"], SUBSETS.get(name, {})), "noise": sc["noise"]}
+                              for name, sc in warm["scenarios"].items()}
+            result["warm_process"] = {k: warm[k] for k in ("connect_s", "index_build_s", "current_snapshot_s",
+                                                           "peak_rss", "noise_before")}
+            result["explain"] = warm["explain"]
+        if "cold" in parts:
+            result["parts"]["cold"] = now_utc()
+            cold_raw: dict[str, list[dict]] = {name: [] for name in names}
+            if args.quick:
+                log("  cold (--quick): every page view once, each on a fresh connection, in one fresh process")
+                got = run_json_child(["--child", "cold-all", "--ctx", str(ctx_file)], env)
+                if "overview" not in got:
+                    raise RuntimeError(f"cold run failed: {got.get('error')}")
+                for name in names:
+                    cold_raw[name].append({**got[name], "noise_before": got["noise_before"]})
+            else:
+                log(f"  cold: {len(names)} page views × {args.cold_runs} fresh processes "
+                    f"(search × {min(args.cold_runs, args.search_cold_runs)}: each builds the index)")
+                for name in names:
+                    n = min(args.cold_runs, args.search_cold_runs) if name == "search" else args.cold_runs
+                    for _ in range(n):
+                        got = run_json_child(["--child", "cold", "--ctx", str(ctx_file), "--scenario", name], env)
+                        if "steps" not in got:
+                            raise RuntimeError(f"cold {name} failed: {got.get('error')}")
+                        cold_raw[name].append(got)
+            cold: dict = {}
+            for name, gots in cold_raw.items():
+                index = [g["index_build_s"] for g in gots if "index_build_s" in g]
+                cold[name] = {**summarise_runs([g["steps"] for g in gots], SUBSETS.get(name, {})),
+                              "connect": stats([g["connect_s"] for g in gots]),
+                              "peak_rss_max": max(g["peak_rss"] for g in gots),
+                              "load1": stats([g["noise_before"]["load1"] for g in gots])}
+                if index:
+                    cold[name]["index_build"] = stats(index)
+            result["cold"] = cold
         # baselines
-        if args.baselines:
-            files = naive_files(ctx, label, log)
+        if args.baselines and "baselines" in parts:
+            result["parts"]["baselines"] = now_utc()
+            files = naive_files(ctx, label, log, args.scratch)
             log(f"  naive DuckDB: {len(unit_params(Ctx(ctx)))} queries, warm × {args.runs}, cold × {args.cold_runs}")
             nw = run_json_child(["--child", "naive", "--ctx", str(ctx_file), "--runs", str(args.runs),
                                  "--files", json.dumps(files)], env)
@@ -965,7 +972,8 @@ def measure_lake(lake: Path, args, log) -> dict:
                 "naive": run_json_child(["--child", "bytes", "--ctx", str(ctx_file), "--scenario", "naive",
                                          "--files", json.dumps(files)], env),
             }
-        if args.browser:
+        if args.browser and "app" in parts:
+            result["parts"]["app"] = now_utc()
             log("  app: streamlit + headless Chromium")
             result["app"] = measure_app(lake, ctx, args, log)
     finally:
@@ -1072,24 +1080,32 @@ def measure_app(lake: Path, ctx: dict, args, log) -> dict:
             # a shared link opened in a fresh browser, warm server (each link opened once above)
             res["shared_link"] = {}
             for name, path in (("one year", pair_year), ("all dates", pair_full)):
-                draws, launches = [], []
+                draws, launches, phases = [], [], []
                 for _ in range(args.browser_runs):
                     t0 = time.perf_counter()
                     fresh = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                     try:
                         t1 = time.perf_counter()
                         pg = fresh.new_page(viewport={"width": 1400, "height": 1000})
+                        pg.add_init_script(WATCH_INIT_JS)
                         pg.goto(base + path)
                         pg.locator(bars).first.wait_for(timeout=120_000)
                         draws.append(time.perf_counter() - t1)
                         launches.append(t1 - t0)
+                        phases.append(pg.evaluate(PHASES_JS))
                     finally:
                         fresh.close()
                 res["shared_link"][name] = {"path": path, "open_to_chart": stats(draws),
-                                            "browser_launch": stats(launches)}
+                                            "browser_launch": stats(launches),
+                                            "phases": {k: stats([ph[k] / (1 if k == "transfer_bytes" else 1000)
+                                                                  for ph in phases if ph.get(k) is not None])
+                                                       for k in (phases[0] if phases else {})}}
                 log(f"    shared Pair link ({name}) in a fresh Chromium: median "
                     f"{statistics.median(draws):.2f} s to the chart (+ {statistics.median(launches):.2f} s launch)")
         status = proc_status(proc.pid)
+        before = [p["vmhwm"] for p in res["pages"] if not p["page"].startswith("Articles")]
+        arts = [i for i, p in enumerate(res["pages"]) if p["page"].startswith("Articles")]
+        res["vmhwm_before_search"] = res["pages"][arts[0] - 1]["vmhwm"] if arts and arts[0] else max(before)
         res["vmhwm"] = status["VmHWM"]
         res["vmrss_end"] = status["VmRSS"]
     finally:
@@ -1117,30 +1133,63 @@ def wait_page(page, selector: str | None, timeout_s: float = 180) -> tuple[bool,
         return False, str(err).splitlines()[0]
 
 
-RERUN_JS = """() => new Promise(resolve => {
+# In a fresh page: when the page loaded, when the script first ran and finished, when the chart drew
+# (ms since navigation start), and how many bytes the page transferred.
+WATCH_INIT_JS = """
+window.__benchScript = [];
+new MutationObserver(() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  let started = null;
-  const obs = new MutationObserver(() => {
-    const state = app.getAttribute('data-test-script-state');
-    if (state === 'running' && started === null) started = performance.now();
-    if (state === 'notRunning' && started !== null) { obs.disconnect(); resolve(performance.now() - t0); }
-  });
-  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-  const t0 = performance.now();
-  document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'r', keyCode: 82, bubbles: true}));
-  setTimeout(() => { obs.disconnect(); resolve(-1); }, 60000);
-})"""
+  if (!app) return;
+  const state = app.getAttribute('data-test-script-state');
+  const last = window.__benchScript[window.__benchScript.length - 1];
+  if (!last || last[0] !== state) window.__benchScript.push([state, performance.now()]);
+}).observe(document, {subtree: true, childList: true, attributes: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+PHASES_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0] || {};
+  const s = window.__benchScript || [];
+  const run = s.find(([state]) => state === 'running');
+  const idle = run ? s.find(([state, t]) => state === 'notRunning' && t > run[1]) : null;
+  const bytes = performance.getEntriesByType('resource').reduce((n, r) => n + (r.transferSize || 0), 0)
+                + (nav.transferSize || 0);
+  return {dom_content_loaded: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
+          script_started: run ? run[1] : null, script_finished: idle ? idle[1] : null,
+          chart: performance.now(), transfer_bytes: bytes};
+}"""
+WATCH_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__benchStates = [];
+  new MutationObserver(() => window.__benchStates.push(
+      [app.getAttribute('data-test-script-state'), performance.now()]))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+RERUN_DONE_JS = """t0 => {
+  const s = (window.__benchStates || []).filter(([_, t]) => t >= t0);
+  const run = s.findIndex(([state]) => state === 'running');
+  const done = run < 0 ? -1 : s.findIndex(([state], i) => i > run && state === 'notRunning');
+  return done < 0 ? null : s[done][1] - t0;
+}"""
 
 
 def rerun_times(page, n: int) -> dict:
-    """Press R (Streamlit's rerun shortcut) and time until the script is idle again."""
+    """Press R (Streamlit's rerun shortcut: the whole script runs again, every query a cache hit)
+    and time until the script is idle again, from the page's own state changes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(WATCH_JS)
     times = []
     for _ in range(n):
-        page.mouse.click(5, 5)  # focus the page, not an input
+        page.locator(IDLE).wait_for(timeout=60_000)
+        page.locator("h1").first.click()  # focus the page, not an input
         page.wait_for_timeout(300)
-        got = page.evaluate(RERUN_JS)
-        if got >= 0:
-            times.append(got / 1000)
+        t0 = page.evaluate("performance.now()")
+        page.keyboard.press("r")
+        try:
+            handle = page.wait_for_function(RERUN_DONE_JS, arg=t0, timeout=60_000, polling=50)
+            times.append(handle.json_value() / 1000)
+        except PlaywrightTimeout:
+            continue
     return stats(times)
 
 
@@ -1281,10 +1330,12 @@ def targets(all_res: dict, ingest: dict) -> list[tuple]:
 
     for label in ("100M",):
         r = res_of(label)
-        add("Pair timeline p50 (issue 7: the Pair page's pair query, pair_activity, busiest pair, all dates, warm)",
-            label, 0.100, _g(r, "warm", "pair busy 26y", "steps", "pair_activity", "median"), "s")
-        add("pair_timeline query p50 (issue 7, the named query; busiest pair, all dates, warm)", label, 0.100,
-            _g(r, "warm", "unit: pair_timeline busy 26y", "total", "median"), "s")
+        add("Pair timeline p50 (issue 7): the named query pair_timeline, busiest pair, all dates, warm", label,
+            0.100, _g(r, "warm", "unit: pair_timeline busy 26y", "total", "median"), "s")
+        add("… the query the Pair page draws its timeline from, pair_activity (count=raw), same pair and dates",
+            label, 0.100, _g(r, "warm", "unit: pair_activity busy 26y", "total", "median"), "s")
+        add("… pair_timeline for the busiest pair over one year", label, 0.100,
+            _g(r, "warm", "unit: pair_timeline busy 1y", "total", "median"), "s")
         add("Network one year, top 200, layout included (issue 7, warm median)", label, 1.0,
             page_value(r, "warm", "network year", "network_pairs + layout"), "s")
         add("Drill-down: pair_summary + pair_events, one month (issue 7, warm median)", label, 0.050,
@@ -1300,6 +1351,9 @@ def targets(all_res: dict, ingest: dict) -> list[tuple]:
         add("≥ 20× less memory than pandas (pandas peak RSS / app VmHWM)", label, 20,
             (pd_rss / app_rss) if app_rss and pd_rss and not pandas_failed else None, "x", lower_is_better=False,
             note="pandas did not fit (see below)" if pandas_failed else "")
+        before = _g(r, "app", "vmhwm_before_search")
+        add("… the same, app before its first search (no article index in memory)", label, 20,
+            (pd_rss / before) if before and pd_rss and not pandas_failed else None, "x", lower_is_better=False)
     add("Ingest of GDELT CSV (issue 7 and 2; 1M-row file, median)", "1M file", 300_000,
         ingest.get("rows_per_s_median"), "rows/s", lower_is_better=False)
     r = res_of("10M")
@@ -1309,8 +1363,8 @@ def targets(all_res: dict, ingest: dict) -> list[tuple]:
         page_value(r, "warm", "pair busy 26y", None), "s")
     add("Full rerun of the Pair page (issue 3; press R in the browser, median)", "10M", 0.500,
         _g(r, "app", "rerun_pair_s", "median"), "s")
-    add("Pair query at 100M (issue 3; pair_activity as above)", "100M", 0.100,
-        _g(res_of("100M"), "warm", "pair busy 26y", "steps", "pair_activity", "median"), "s")
+    add("Pair query at 100M (issue 3; pair_activity as above, measured alone)", "100M", 0.100,
+        _g(res_of("100M"), "warm", "unit: pair_activity busy 26y", "total", "median"), "s")
     add("Network one year, top 200, layout included (issue 4, warm median)", "10M", 0.500,
         page_value(r, "warm", "network year", "network_pairs + layout"), "s")
     add("Network one year at 100M (issue 4)", "100M", 1.0,
@@ -1451,9 +1505,10 @@ def render(data: dict) -> str:
     L.append("")
     L.append("### Memory")
     L.append("")
-    L.append("| size | app VmHWM (all pages opened) | app RSS at the end | query process peak RSS (warm runs) "
-             "| naive DuckDB process | pandas: load | pandas: DataFrame | pandas peak RSS | pandas / app |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| size | app VmHWM (all pages opened) | app VmHWM before the search index | app RSS at the end "
+             "| query process peak RSS (warm runs) | naive DuckDB process | pandas: load | pandas: DataFrame "
+             "| pandas peak RSS | pandas / app |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for lab in labels:
         r = res[lab]
         p = r.get("pandas", {})
@@ -1465,7 +1520,8 @@ def render(data: dict) -> str:
                             f"{ratio(p.get('peak_rss'), _g(r, 'app', 'vmhwm'))}")
         else:
             pandas_cells = "– | – | – | –"
-        L.append(f"| {lab} | {mib(_g(r, 'app', 'vmhwm'))} | {mib(_g(r, 'app', 'vmrss_end'))} "
+        L.append(f"| {lab} | {mib(_g(r, 'app', 'vmhwm'))} | {mib(_g(r, 'app', 'vmhwm_before_search'))} "
+                 f"| {mib(_g(r, 'app', 'vmrss_end'))} "
                  f"| {mib(_g(r, 'warm_process', 'peak_rss'))} | {mib(_g(r, 'naive', 'peak_rss'))} | {pandas_cells} |")
     caps = {_g(res[lab], "pandas", "cap") for lab in labels} - {None}
     L.append("")
@@ -1510,6 +1566,8 @@ def render(data: dict) -> str:
             vals = [page_value(res[lab], "warm", key, subset) for lab in labels]
             L.append(f"| {title} | " + " | ".join(ms(v) for v in vals) + f" | {ratio(vals[-1], vals[0])} |")
         for key, title in UNIT_ROWS:
+            vals = [_g(res[lab], "warm", f"unit: {key}", "total", "median") for lab in labels]
+            L.append(f"| ours: {title} | " + " | ".join(ms(v) for v in vals) + f" | {ratio(vals[-1], vals[0])} |")
             for base in ("naive", "pandas"):
                 vals = [_g(res[lab], base, "warm" if base == "naive" else "units", key, "median") for lab in labels]
                 if any(v is not None for v in vals):
@@ -1578,8 +1636,14 @@ def render_app(res: dict, labels: list[str]) -> list[str]:
         parts = []
         for name, s in (app.get("shared_link") or {}).items():
             o = s["open_to_chart"]
+            ph = {k: v.get("median") for k, v in (s.get("phases") or {}).items()}
+            detail = ""
+            if ph.get("script_started") is not None:
+                detail = (f" (since navigation start: page loaded {ph.get('load') or 0:.2f} s, script started "
+                          f"{ph['script_started']:.2f} s, finished {ph.get('script_finished') or 0:.2f} s, chart "
+                          f"{ph.get('chart') or 0:.2f} s; {(ph.get('transfer_bytes') or 0) / 2**20:.1f} MiB transferred)")
             parts.append(f"{name} (`{s['path']}`): median {o['median']:.2f} s, p95 {o['p95']:.2f} s over {o['n']} "
-                         f"opens, plus {s['browser_launch']['median']:.2f} s to launch Chromium")
+                         f"opens, plus {s['browser_launch']['median']:.2f} s to launch Chromium{detail}")
         rr = app.get("rerun_pair_s") or {}
         L.append(f"- {lab}: shared Pair link in a fresh Chromium, warm server: " + "; ".join(parts)
                  + (f". Rerun of the Pair page (key R, all queries cached): median {rr['median'] * 1000:.0f} ms, "
@@ -1685,11 +1749,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke test: 3 warm runs, cold runs in one process (a fresh connection per page "
                              "view), no browser, no ingest")
+    parser.add_argument("--parts", nargs="+", default=["warm", "cold", "baselines", "app"],
+                        choices=["warm", "cold", "baselines", "app"],
+                        help="measure only these parts; the other figures of a lake already in "
+                             "bench/out/pages_results.json are kept")
     parser.add_argument("--no-browser", dest="browser", action="store_false")
     parser.add_argument("--no-baselines", dest="baselines", action="store_false")
     parser.add_argument("--no-write", action="store_true", help="print only; write neither RESULTS.md nor "
                         "bench/out/pages_results.json")
     parser.add_argument("--json", type=Path, help="also write this run's results here")
+    parser.add_argument("--scratch", type=Path, default=OUT,
+                        help="where the naive baseline's Parquet files go (default bench/out, git-ignored)")
     args = parser.parse_args()
     if args.render:
         write_results_md(render(json.loads(RESULTS_JSON.read_text())))
@@ -1728,9 +1798,13 @@ def main() -> None:
             traceback.print_exc()
             failed.append(str(lake))
             continue
-        if args.baselines:
-            compare_checks(res, ours_unit_checks(res["context"]))
         res["code"] = {"before": code_before, "after": code_hash()}
+        if not args.no_write and RESULTS_JSON.exists():  # keep the parts of this lake not measured now
+            old = json.loads(RESULTS_JSON.read_text()).get("lakes", {}).get(res["label"])
+            if old and old["context"].get("snapshot") == res["context"]["snapshot"]:
+                res = {**old, **res, "parts": {**old.get("parts", {}), **res["parts"]}}
+        if "naive" in res and "warm" in res:
+            compare_checks(res, ours_unit_checks(res["context"]))
         run_results[res["label"]] = res
         data = {"machine": machine(), "written": now_utc(), "ingest": ingest, "lakes": dict(run_results)}
         if not args.no_write:  # after every lake, so a long run keeps what it measured
