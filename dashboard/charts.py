@@ -14,6 +14,7 @@ QUAD_CLASSES = {
     3: ("Verbal conflict", "#E69F00"),
     4: ("Material conflict", "#D55E00"),
 }
+CODED_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: apart from the quad-class hues
 
 
 def top_pairs_bar(pairs: pd.DataFrame) -> go.Figure:
@@ -67,9 +68,13 @@ def pair_timeline(
     volume: pd.DataFrame | None = None,
     spikes: pd.DataFrame | None = None,
     count_label: str = "events",
+    coded: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Stacked bars per period by quad class (A→B above the axis, B→A mirrored below when
     split), and beneath them mean Goldstein and mean tone on the same time axis.
+
+    `coded` (event_date, event_code, event_description, sentence, confidence) adds the events
+    coded from stored articles as diamonds on the axis: their own layer, never in the bars.
 
     `volume` (period, events) turns counts into a share of all events in each period.
     Each bar carries [quad_class, direction] as customdata, for click-through.
@@ -108,6 +113,22 @@ def pair_timeline(
                 row=1,
                 col=1,
             )
+    if coded is not None and len(coded):
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(coded["event_date"]),
+                y=[0] * len(coded),
+                mode="markers",
+                marker={"symbol": "diamond", "size": 12, "color": CODED_COLOUR, "line": {"width": 1, "color": "#000000"}},
+                name="Coded from articles",
+                customdata=list(zip(coded["event_code"], coded["event_description"].fillna(""),
+                                    coded["sentence"].str.slice(0, 120), coded["confidence"], strict=True)),
+                hovertemplate="coded from an article: %{x|%Y-%m-%d}<br>CAMEO %{customdata[0]} %{customdata[1]}"
+                "<br>%{customdata[2]}<br>confidence %{customdata[3]:.2f}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     if spikes is not None and len(spikes):
         peak = frame[frame["value"] > 0].groupby("period")["value"].sum()  # top of the upper stack
         marks = spikes.drop_duplicates("period")

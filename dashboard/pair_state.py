@@ -35,6 +35,7 @@ class PairView:
     quads: tuple[int, ...] = (1, 2, 3, 4)
     roots: tuple[int, ...] = tuple(range(1, 21))
     compare: tuple[tuple[str, str], ...] = ()
+    coded: bool = True  # show events coded from stored articles (their own layer, not GDELT)
     period: dt.date | None = None  # a clicked bar: its period start
     quad: int | None = None  # ... and its quad class
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -60,6 +61,8 @@ class PairView:
             out["roots"] = ",".join(f"{r:02d}" for r in self.roots)
         if self.compare:
             out["compare"] = ",".join(f"{x}-{y}" for x, y in self.compare)
+        if not self.coded:
+            out["coded"] = "hide"
         if self.period:
             out["period"] = self.period.isoformat()
             if self.quad:
@@ -153,6 +156,11 @@ def parse(
                 view = replace(view, **{attr: values})
             else:
                 notices.append(f"'{key}' must be numbers {low}-{high} separated by commas; using all.")
+    coded = _one(params, "coded")
+    if coded in ("hide", "0", "false"):
+        view = replace(view, coded=False)
+    elif coded not in (None, "show", "1", "true"):
+        notices.append("'coded' must be show or hide; showing events coded from articles.")
     raw_compare = _one(params, "compare")
     if raw_compare:
         pairs = []

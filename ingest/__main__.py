@@ -17,7 +17,8 @@ from queries.lake import LakeError, lake_dir
 LOADERS = {
     "gdelt": "GDELT event files: raw 2.0 (61 cols) or 1.0 (58/57) exports, BigQuery/R CSV; .zip/.gz ok",
     "mentions": "GDELT 2.0 mentions: raw 16-column files or CSV exports with a header",
-    "articles": "articles as JSONL or CSV with url, title, outlet, published_at, language, body",
+    "articles": "articles (JSONL, CSV, or .txt with key: value lines on top) with url, title, outlet, "
+                "published_at, language, body; their events are coded (see --no-code)",
     "parquet": "Parquet drops of events, mentions or articles, recognised by their columns",
 }
 
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in LOADERS.items():
         cmd = commands.add_parser(name, help=help_text)
         cmd.add_argument("files", nargs="+", metavar="FILE")
+        if name == "articles":
+            cmd.add_argument("--no-code", action="store_true",
+                             help="store the articles without coding events from them")
     status = commands.add_parser("status", help="snapshots, row counts and date range")
     status.add_argument("--format", choices=["table", "json"], default="table")
     commands.add_parser("sample", help="build the lake from the embedded sample in data/sample/")
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from ingest.load import load_or_record
 
-        summary = load_or_record(args.command, args.files, lake, console)
+        summary = load_or_record(args.command, args.files, lake, console, code=not getattr(args, "no_code", False))
         print(summary.line())
         return 0
     except Rejected as rejection:

@@ -68,7 +68,9 @@ def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: 
     table = COMMAND_TABLE[command]
     files.check_gzip_complete(drop)
     if table == "articles":
-        fmt = "jsonl" if name.lower().removesuffix(".gz").endswith((".jsonl", ".json", ".ndjson")) else "csv"
+        plain = name.lower().removesuffix(".gz")
+        fmt = ("jsonl" if plain.endswith((".jsonl", ".json", ".ndjson"))
+               else "txt" if plain.endswith(".txt") else "csv")
         files.head_text(drop)  # refuses HTML pages, binaries and non-UTF-8 early
         return table, typed, articles.stage_and_check(con, drop, fmt, index, typed), None
     layout = layouts.detect(files.head_text(drop), name, table)
@@ -89,8 +91,9 @@ def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: 
     return table, typed, rows, source
 
 
-def load(command: str, paths: list[str], lake: Path, console: Console | None = None) -> Summary:
-    """Load files as one commit. Raises Rejected, having committed nothing."""
+def load(command: str, paths: list[str], lake: Path, console: Console | None = None, code: bool = True) -> Summary:
+    """Load files as one commit. Raises Rejected, having committed nothing. New articles are
+    coded into events (coded_events) in the same commit unless `code` is false."""
     console = console or Console(stderr=True)
     summary = Summary(command, paths)
     con = lakes.connect(lake, read_only=False, create=True)
@@ -125,6 +128,10 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
                 summary.duplicates += skipped
                 if added:
                     summary.added[table] = added
+                if table == "articles" and added and code:
+                    coded = articles.code_new(con)
+                    if coded:
+                        summary.added["coded events"] = coded
             if not summary.added:
                 con.execute("rollback")  # nothing new: no empty snapshot
                 return summary
@@ -148,10 +155,11 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
         con.close()
 
 
-def load_or_record(command: str, paths: list[str], lake: Path, console: Console | None = None) -> Summary:
+def load_or_record(command: str, paths: list[str], lake: Path, console: Console | None = None,
+                   code: bool = True) -> Summary:
     """load(), and on rejection append the reason to the log the Data page shows."""
     try:
-        return load(command, paths, lake, console)
+        return load(command, paths, lake, console, code)
     except Rejected as rejection:
         store.record_rejection(lake, command, paths, str(rejection))
         raise

@@ -114,3 +114,32 @@ create table if not exists country_month (
     month   date    not null,
     events  bigint  not null          -- events with this country as actor 1 or 2 (once each)
 );
+
+-- Events coded from articles by ingest/coder (source 'coder'). Kept apart from GDELT's events
+-- so that every GDELT count stays a recomputation of GDELT's own files; the Pair page shows
+-- them as their own layer. One row per article and pair of countries.
+create table if not exists coded_events (
+    event_id         bigint  not null,  -- stable hash of coder version, article url and pair
+    source           varchar not null,  -- 'coder'
+    event_date       date    not null,
+    date_basis       varchar not null,  -- explicit | relative (yesterday, Tuesday) | published
+    actor1_country   varchar not null,  -- ISO alpha-3; the initiator when direction_known
+    actor2_country   varchar not null,
+    direction_known  boolean not null,  -- false: the sentence does not say who acted
+    event_code       varchar not null,  -- CAMEO code of the cue (its root is what is claimed)
+    event_root_code  varchar not null,
+    quad_class       tinyint not null,
+    goldstein        double  not null,  -- GDELT's value for event_code
+    avg_tone         double,            -- the article's document tone (ingest/coder/tone.csv)
+    url              varchar not null,  -- the article: links to articles.url
+    field            varchar not null,  -- title | body: where the sentence is
+    sentence         varchar not null,  -- the sentence the event was coded from
+    sentence_start   integer not null,  -- its character offsets in that field
+    sentence_end     integer not null,
+    confidence       double  not null,  -- 0..1, ranks events (not a probability)
+    cue              varchar,           -- the cue words that set the code
+    language         varchar,           -- the article's language (given or detected)
+    coder_version    varchar not null,
+    pair_a           varchar not null,
+    pair_b           varchar not null
+);

@@ -28,6 +28,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
     ).fetchone()[0]
     if exists:
         _add_rollups_to_older_lake(con)
+        _add_missing_tables(con)
         return False
     con.execute("begin")
     try:
@@ -64,6 +65,26 @@ def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
         rollups.backfill(con)
         set_commit_message(con, "add rollups (pair_month, day_volume, country_month) built from events",
                            {"command": "migrate"})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables added to the schema since a lake was made (coded_events) are created empty."""
+    have = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = $db", {"db": LAKE_ALIAS}).fetchall()}
+    missing = [s for s in _statements(SCHEMA_SQL.read_text())
+               if s.startswith("create table") and s.split()[5] not in have]
+    if not missing:
+        return
+    con.execute("begin")
+    try:
+        for statement in missing:
+            con.execute(statement)
+        names = ", ".join(s.split()[5] for s in missing)
+        set_commit_message(con, f"add tables: {names}", {"command": "migrate"})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

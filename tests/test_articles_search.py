@@ -94,7 +94,7 @@ def seeded(sample_lake: Path, seed_text: str, tmp_path_factory: pytest.TempPathF
         "url": SEED_URL, "title": SEED_TITLE, "outlet": "Al-Amsar", "published_at": "2025-12-03T09:28:00",
         "language": "ar", "body": seed_text,
     }])
-    assert load("articles", [str(feed)], lake).added == {"articles": 1}
+    assert load("articles", [str(feed)], lake).added == {"articles": 1, "coded events": 1}
     return indexed(lake)
 
 
@@ -204,7 +204,7 @@ def test_index_is_rebuilt_when_a_new_snapshot_lands(copy_of_sample_lake: Path, t
     url, feed = new_article_feed(tmp_path, "quokkaesque")
     assert url not in urls(con, "quokkaesque")
     summary = load("articles", [str(feed)], copy_of_sample_lake)
-    assert summary.added == {"articles": 1} and summary.snapshot is not None
+    assert summary.added["articles"] == 1 and summary.snapshot is not None
     search.ensure_index(con)  # the same, long-lived connection, as the dashboard holds it
     assert urls(con, "quokkaesque") == {url}
     assert len(found(con, "juncker")) == 14, "the old articles are still indexed"
@@ -216,7 +216,7 @@ def test_a_reader_that_searched_does_not_block_the_next_ingest(copy_of_sample_la
     search.ensure_index(con)  # the second search: the index is current, only the snapshot is checked
     assert len(found(con, "juncker")) == 14
     _, feed = new_article_feed(tmp_path, "wombatlike")
-    assert load("articles", [str(feed)], copy_of_sample_lake).added == {"articles": 1}
+    assert load("articles", [str(feed)], copy_of_sample_lake).added["articles"] == 1
 
 
 def test_unchanged_snapshot_keeps_the_index(sample_search) -> None:

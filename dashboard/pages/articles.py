@@ -110,6 +110,23 @@ with events_tab:
                 st.caption("GDELT 2.0 mentions of the pair's events: a first report was published in the "
                            "15-minute slot the event was added; an echo came later.")
                 st.dataframe(coverage, hide_index=True)
+        coded = query("coded_events", a=a, b=b, start=start, end=end, limit=200)
+        if len(coded):
+            st.markdown(f"**Coded from articles** ({len(coded)})")
+            st.caption("Events Bilateral's coder found in stored articles (not GDELT rows), each with the "
+                       "sentence it came from.")
+            for row in coded.itertuples():
+                with st.container(border=True):
+                    direction = "→" if row.direction_known else "– (direction unknown)"
+                    st.html(plain(f"{row.event_date:%Y-%m-%d} · {row.actor1_country} {direction} {row.actor2_country}"
+                                  f" · CAMEO {row.event_code} {row.event_description or ''} · confidence "
+                                  f"{row.confidence:.2f}"))
+                    st.html(f"<blockquote>{plain(row.sentence)}</blockquote>")
+                    st.html(f"<strong>{plain(row.article_title or '(no title)')}</strong>")
+                    st.caption(f"{row.outlet or ''} · {when(row.published_at)} · language {row.language or '?'}")
+                    with st.expander("Article text"):
+                        st.html(plain(row.article_body))
+                    st.link_button("Open original", row.url, icon=":material/open_in_new:")
     elif event_id is None:
         st.info("Open this page from a bar on the Pair page, or a pair on the Network page, to list the "
                 "events behind it. Or search the articles in the next tab.")

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
 from dashboard.data import query, require_events, whole_months
+from dashboard.highlight import plain
 from dashboard.selection import clicked_bar
 from dashboard.shared import with_pin, write_url
 
@@ -31,6 +32,8 @@ EVENT_COLUMNS = {
     "num_mentions": "Mentions", "num_sources": "Sources", "action_geo_name": "Place",
     "source_url": st.column_config.LinkColumn("Source"), "article_title": "Article title",
 }
+DATE_BASIS = {"explicit": "dated by the sentence", "relative": "dated from a day word (yesterday, Tuesday) and "
+              "the publication date", "published": "dated by its publication date"}
 ROOTS = query("cameo_roots")
 ROOT_NAMES = dict(zip(ROOTS["root"].astype(int), ROOTS["description"], strict=True))
 
@@ -54,7 +57,7 @@ for notice in view.notices:
 seeds = {"pair_a": view.a, "pair_b": view.b, "pair_range": (view.start, view.end), "pair_grain": view.grain,
          "pair_count": view.count, "pair_split": view.split, "pair_share": view.share,
          "pair_quads": list(view.quads), "pair_roots": list(view.roots),
-         "pair_compare": [f"{x}-{y}" for x, y in view.compare]}
+         "pair_compare": [f"{x}-{y}" for x, y in view.compare], "pair_coded": view.coded}
 for key, value in seeds.items():
     st.session_state.setdefault(key, value)
 
@@ -72,16 +75,21 @@ row[1].button("", icon=":material/swap_horiz:", on_click=swap, help="Swap A and 
 b = row[2].selectbox("Country B", codes, key="pair_b", format_func=lambda c: label(c, names.get(c)))
 picked = row[3].date_input("Event dates", key="pair_range", min_value=url.FIRST_DAY, max_value=url.LAST_DAY)
 start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (view.start, view.end)
-row = st.columns([4, 3, 2, 2], vertical_alignment="bottom")
+row = st.columns([4, 5], vertical_alignment="bottom")
 grain = row[0].selectbox(
     "Period", ["auto", *pair_state.GRAINS], key="pair_grain",
     format_func=lambda g: f"auto ({pair_state.auto_grain(view.start, view.end)})" if g == "auto" else g,
 )
 count = row[1].segmented_control("Count", list(pair_state.COUNTS), key="pair_count", required=True,
                                  help=" ".join(COUNT_HELP.values()))
-split = row[2].toggle("Mirror B→A", key="pair_split", help="A→B above the axis, B→A below it; off: both stacked.")
-share = row[3].toggle("Share of total", key="pair_share",
+toggles = st.columns(3)
+split = toggles[0].toggle("Mirror B→A", key="pair_split", help="A→B above the axis, B→A below it; off: both stacked.")
+share = toggles[1].toggle("Share of total", key="pair_share",
                       help="Divide by every event in the data for the same period, so a rise is not just more news.")
+show_coded = toggles[2].toggle("Coded events", key="pair_coded",
+                           help="Events Bilateral's coder found in the articles you loaded (python -m ingest "
+                           "articles): diamonds on the axis and a list below. They are not GDELT rows and are "
+                           "never added to the counts.")
 with st.expander("Filters and comparison"):
     quads = st.multiselect("Quad classes", [1, 2, 3, 4], key="pair_quads",
                            format_func=lambda q: f"{q} {charts.QUAD_CLASSES[q][0]}")
@@ -100,7 +108,7 @@ if a == b:
     st.stop()
 view = replace(view, a=a, b=b, start=start, end=end, grain=grain, count=count, split=split, share=share,
                quads=tuple(sorted(quads)) or (1, 2, 3, 4), roots=tuple(sorted(roots)) or tuple(range(1, 21)),
-               compare=tuple(tuple(p.split("-")) for p in compare))
+               compare=tuple(tuple(p.split("-")) for p in compare), coded=show_coded)
 grain = view.effective_grain
 name_a, name_b = names.get(a, a), names.get(b, b)
 filters = {"quad_classes": list(view.quads), "root_codes": list(view.roots)}
@@ -123,6 +131,7 @@ kpis[3].metric("Latest event", "–" if pd.isna(now["last_event"]) else f"{now['
 
 # --- timeline --------------------------------------------------------------------------------
 activity = query("pair_activity", a=a, b=b, start=start, end=end, grain=grain, count=view.count, **filters)
+coded = query("coded_events", a=a, b=b, start=start, end=end, limit=200) if view.coded else None
 volume = query("volume_by_period", start=start, end=end, grain=grain) if view.share else None
 flagged = spikes.find_spikes(spikes.per_period(activity, start, end, grain)) if len(activity) else pd.DataFrame()
 st.caption(f"{COUNT_HELP[view.count]} Per {grain}, {start} to {end}. Click a bar to list its events.")
@@ -131,12 +140,31 @@ if activity.empty:
 else:
     event = st.plotly_chart(
         charts.pair_timeline(activity, name_a, name_b, split=view.split, volume=volume, spikes=flagged,
-                             count_label=f"{view.count} events"),
+                             count_label=f"{view.count} events", coded=coded),
         key="pair_timeline_chart", on_select="rerun", selection_mode="points",
     )
     picked_bar = clicked_bar(event)
     if picked_bar:
         view = replace(view, period=picked_bar[0], quad=picked_bar[1])
+
+# --- events coded from stored articles ----------------------------------------------------------
+if coded is not None and len(coded):
+    st.subheader(f"Coded from articles ({len(coded)})")
+    st.caption("Found by Bilateral's article coder in articles loaded with `python -m ingest articles`, one per "
+               "article and pair; not GDELT rows, not in the counts above. Confidence ranks them (0–1); "
+               "direction is given only where the sentence shows who acted.")
+    for row_ in coded.head(20).itertuples():
+        with st.container(border=True):
+            arrow = (f"{names.get(row_.actor1_country, row_.actor1_country)} → "
+                     f"{names.get(row_.actor2_country, row_.actor2_country)}" if row_.direction_known
+                     else f"{names.get(row_.actor1_country, row_.actor1_country)} – "
+                     f"{names.get(row_.actor2_country, row_.actor2_country)} (direction unknown)")
+            st.html(plain(f"{row_.event_date:%Y-%m-%d} · {arrow} · CAMEO {row_.event_code} "
+                          f"{row_.event_description or ''} · confidence {row_.confidence:.2f}"))
+            st.html(plain(row_.sentence))  # dir=auto: Arabic reads right to left
+            st.caption(f"{row_.outlet or ''} · {row_.language or '?'} · {DATE_BASIS[row_.date_basis]}")
+            st.page_link("dashboard/pages/articles.py", label="Open the article", icon=":material/article:",
+                         query_params=with_pin({"a": a, "b": b, "from": str(row_.event_date), "to": str(row_.event_date)}))
 
 # --- compare --------------------------------------------------------------------------------
 if view.compare:

@@ -1,0 +1,286 @@
+"""Code one article into country-pair events.
+
+A sentence gives an event when it names two different countries (by name, adjective, capital,
+seat of government or an official's title such as "Russia's ambassador") and holds an event
+cue (cues.csv). Its strongest cue decides the CAMEO code. Per article, each pair of countries
+gets one event: the one of its best sentence (strongest cue; then the lead before the rest;
+then a sentence whose initiator is clear; then the earlier one).
+
+Direction: in "X <cue> ... Y" (English and Arabic SVO) and "<cue> X ... Y" (Arabic VSO) X is
+the initiator, unless X and Y are joined by "and"/"و" ("Libya and Russia discussed") or "by"
+marks a passive; then the direction is unknown and actor 1 is the alphabetically first.
+
+A sanction, coercion or attack that is only threatened, planned or in the future ("will impose
+tariffs", "ستفرض عقوبات") is coded 130 threaten, as CAMEO does.
+
+Confidence (0..1) = cue strength × 0.75 when the sentence names more than two countries ×
+0.9 outside the title and the first three sentences (of six words or more: datelines and
+bylines do not count). It ranks events; it is not a probability.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, replace
+
+import py3langid
+
+from ingest.coder import dates, lexicon
+from ingest.coder.words import Token, is_arabic, tokenize
+
+VERSION = "coder-1"
+LEAD_SENTENCES = 3
+# Scraped text often glues sentences together ("...a trade war.China will"): a full stop
+# between a lower-case word and a capital ends a sentence too.
+_SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_PASSIVE = {"by"}
+
+
+@dataclass(frozen=True)
+class Article:
+    url: str
+    title: str | None
+    body: str | None
+    published: dt.date | None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    country: str
+    first: int  # token indexes, inclusive..exclusive
+    last: int
+
+
+@dataclass(frozen=True)
+class CodedEvent:
+    event_id: int
+    url: str
+    event_date: dt.date | None  # None when the article has no publication date
+    date_basis: str  # explicit | relative | published | unknown
+    actor1: str
+    actor2: str
+    direction_known: bool
+    event_code: str
+    root_code: str
+    quad_class: int
+    goldstein: float
+    tone: float  # the article's document tone
+    field: str  # title | body
+    sentence: str
+    start: int  # character offsets of the sentence in its field
+    end: int
+    confidence: float
+    cue: str
+    language: str
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code, from py3langid's model (shipped inside the package: nothing downloaded)."""
+    return py3langid.classify(text[:5000])[0]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of a text, without surrounding blanks."""
+    spans, start = [], 0
+    for match in [*_SENTENCE_END.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[start:end]
+        if piece.strip():
+            left = start + len(piece) - len(piece.lstrip())
+            spans.append((left, start + len(piece.rstrip())))
+        if match:
+            start = match.end()
+    return spans
+
+
+def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
+    """The countries a sentence names as actors, in order (see lexicon's docstring)."""
+    gaz = lexicon.gazetteer()
+    found: list[Mention] = []
+    last_place: Mention | None = None  # "in Syria, Iraq and Yemen": the list stays places
+    i = 0
+    while i < len(tokens):
+        hit = None
+        if tokens[i].raw not in gaz.first_words and gaz.first_words.isdisjoint(tokens[i].forms):
+            i += 1
+            continue
+        for n in range(min(gaz.longest, len(tokens) - i), 0, -1):
+            window = tokens[i:i + n]
+            country, kind = gaz.abbreviations.get(tuple(t.raw for t in window)), "abbreviation"
+            if country is None:
+                # The first word may carry proclitics; the others at most the article.
+                for first in window[0].forms:
+                    key = (first, *(t.key for t in window[1:]))
+                    country, kind = gaz.phrases.get(key, (None, ""))
+                    if country is None and key in gaz.people:
+                        country = next((c for c, start, end in gaz.people[key]
+                                        if when is None or start <= when <= end), None)
+                        kind = "person"
+                    if country:
+                        break
+            if country:
+                hit = (Mention(country, i, i + n), kind)
+                break
+        if hit is None:
+            i += 1
+            continue
+        mention, kind = hit
+        if kind in ("name", "capital") and (_is_place(tokens, mention) or _in_place_list(tokens, mention, last_place)):
+            last_place = mention
+        elif kind != "adjective" or _next_to_actor_noun(tokens, mention):
+            found.append(mention)
+        i = mention.last
+    return found
+
+
+def _is_place(tokens: list[Token], mention: Mention) -> bool:
+    return mention.first > 0 and tokens[mention.first - 1].forms[0] in lexicon.PLACE_WORDS
+
+
+def _in_place_list(tokens: list[Token], mention: Mention, last_place: Mention | None) -> bool:
+    if last_place is None:
+        return False
+    between = [t.forms[0] for t in tokens[last_place.last:mention.first]]
+    return between in ([], ["and"], ["or"], ["و"], ["او"])
+
+
+def _next_to_actor_noun(tokens: list[Token], mention: Mention) -> bool:
+    """Arabic adjectives follow their noun ("وزير الخارجية المصري"), English ones precede it."""
+    if is_arabic(tokens[mention.first].raw):
+        near = tokens[max(0, mention.first - 2):mention.first]
+    else:
+        near = tokens[mention.last:mention.last + 2]
+    return any(not lexicon.ACTOR_NOUNS.isdisjoint(t.forms) for t in near)
+
+
+def _cue_at(tokens: list[Token], i: int, cue: lexicon.Cue) -> bool:
+    if i + len(cue.words) > len(tokens):
+        return False
+    for token, word in zip(tokens[i:i + len(cue.words)], cue.words, strict=True):
+        if word.endswith("*"):
+            if not any(f.startswith(word[:-1]) for f in token.forms):
+                return False
+        elif word not in token.forms:
+            return False
+    return True
+
+
+def best_cue(tokens: list[Token], lang: str) -> tuple[lexicon.Cue, int] | None:
+    exact, prefix = lexicon.cues_by_first_word(lang)
+    best = None
+    for i, token in enumerate(tokens):
+        starting_here = []
+        for form in token.forms:
+            starting_here += exact.get(form, [])
+            for n in range(1, len(form) + 1):
+                starting_here += prefix.get(form[:n], [])
+        for cue in starting_here:
+            if (best is None or cue.strength > best[0].strength) and _cue_at(tokens, i, cue):
+                best = (cue, i)
+    return best
+
+
+def _initiator(tokens: list[Token], first: Mention, second: Mention, cue_at: int) -> Mention | None:
+    """Which of two mentions (`first` is the earlier) acted, or None when the sentence does not say."""
+    between = [t.forms[0] for t in tokens[first.last:second.first]]
+    if between in (["and"], ["و"]) or (not between and tokens[second.first].raw.startswith("و")):
+        return None  # "Libya and Russia discussed", "ليبيا وروسيا تبحثان"
+    if first.first > cue_at:  # the verb comes first (Arabic VSO): its subject follows it
+        return first
+    if first.last <= cue_at < second.first:  # X <verb> Y, or X was <verb>ed by Y
+        return second if any(t.forms[0] in _PASSIVE for t in tokens[cue_at:second.first]) else first
+    return None
+
+
+def document_tone(tokens: list[Token], lang: str) -> float:
+    words = lexicon.tone_words().get(lang)
+    if not tokens or not words:
+        return 0.0
+    score = 0
+    for polarity, sign in (("positive", 1), ("negative", -1)):
+        exact, prefixes = words[polarity]
+        score += sign * sum(1 for t in tokens if any(f in exact or f.startswith(prefixes) for f in t.forms))
+    return round(100 * score / len(tokens), 2)
+
+
+def code_article(article: Article) -> list[CodedEvent]:
+    text_all = f"{article.title or ''}\n{article.body or ''}"
+    lang = article.language or detect_language(text_all)
+    if lang not in lexicon.LANGUAGES:
+        lang = "ar" if is_arabic(text_all) else "en"
+    lang = lang[:2]
+    published = article.published or dates.from_url(article.url)  # None: events stay undated
+    all_tokens: list[Token] = []
+    codes = lexicon.event_codes()
+    candidates: dict[tuple[str, str], tuple[tuple, CodedEvent]] = {}
+    position = 0  # counts the body's sentences of six words or more (not datelines, bylines)
+    for field in ("title", "body"):
+        text = getattr(article, field) or ""
+        for start, end in sentences(text):
+            sentence = text[start:end]
+            tokens = tokenize(sentence)
+            all_tokens += tokens
+            if field == "body" and len(tokens) >= 6:
+                position += 1
+            found = mentions(tokens, published)
+            countries = list(dict.fromkeys(m.country for m in found))
+            if len(countries) < 2:
+                continue
+            cue_hit = best_cue(tokens, lang)
+            if cue_hit is None:
+                continue
+            cue, cue_at = cue_hit
+            if int(cue.root) >= 16 and any(not lexicon.MODAL_WORDS.isdisjoint(t.forms) for t in tokens):
+                cue = replace(cue, code="130", root="13")  # a threat of the act, not the act
+            lead = field == "title" or position <= LEAD_SENTENCES
+            confidence = cue.strength * (1 if len(countries) == 2 else 0.75) * (1 if lead else 0.9)
+            for first, second in _pairs(found, cue_at):
+                initiator = _initiator(tokens, first, second, cue_at)
+                initiator_known = initiator is not None
+                if initiator is None:
+                    a1, a2 = sorted((first.country, second.country))
+                else:
+                    a1, a2 = initiator.country, (second if initiator is first else first).country
+                when, basis = dates.resolve(sentence, published) if published else (None, "unknown")
+                code = codes[cue.code]
+                event = CodedEvent(
+                    event_id=_event_id(article.url, a1, a2), url=article.url, event_date=when, date_basis=basis,
+                    actor1=a1, actor2=a2, direction_known=initiator_known, event_code=cue.code,
+                    root_code=cue.root, quad_class=code.quad_class, goldstein=code.goldstein, tone=0.0,
+                    field=field, sentence=sentence, start=start, end=end, confidence=round(confidence, 3),
+                    cue=" ".join(cue.words), language=lang,
+                )
+                rank = (round(cue.strength, 3), lead, initiator_known, basis != "published", -position)
+                pair = tuple(sorted((a1, a2)))
+                if pair not in candidates or rank > candidates[pair][0]:
+                    candidates[pair] = (rank, event)
+    tone = document_tone(all_tokens, lang)
+    return [replace(event, tone=tone) for _, event in sorted(candidates.values(), key=lambda c: c[1].event_id)]
+
+
+def _pairs(found: list[Mention], cue_at: int) -> list[tuple[Mention, Mention]]:
+    """The pairs a sentence speaks of: its two countries; with more, the subject (the country
+    nearest the cue: before it, or after it when the verb comes first) and the next other one."""
+    firsts: dict[str, Mention] = {}
+    for m in found:
+        firsts.setdefault(m.country, m)
+    ordered = list(firsts.values())
+    if len(ordered) == 2:
+        return [(ordered[0], ordered[1])]
+    before = [m for m in found if m.last <= cue_at]
+    subject = before[-1] if before else next((m for m in found if m.first > cue_at), found[0])
+    other = next((m for m in found if m.first > subject.first and m.country != subject.country), None)
+    if other is None:
+        other = next(m for m in reversed(found) if m.country != subject.country)
+        return [(other, subject)] if other.first < subject.first else [(subject, other)]
+    return [(subject, other)]
+
+
+def _event_id(url: str, actor1: str, actor2: str) -> int:
+    """Stable across runs, so re-coding an article is a no-op; 62 bits, clear of GDELT's ids."""
+    pair = "-".join(sorted((actor1, actor2)))
+    digest = hashlib.blake2b(f"{VERSION}|{url}|{pair}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 2
