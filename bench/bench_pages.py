@@ -524,8 +524,8 @@ def explain_slowest(con, measured: dict, calls: dict, top: int = 3) -> list[dict
         done.add(ident)
         q = runner.get(query)
         bound = q.bind(params)
-        twin = runner._rollup_sql(query) if runner._month_aligned(bound) else None
-        sql = twin or q.sql
+        twin = runner._twin(query)
+        sql = twin.sql if twin and twin.answers(bound) else q.sql
         used = {k: v for k, v in bound.items() if f"${k}" in sql}
         prof = Path(tempfile.mkstemp(suffix=".json")[1])
         cur = con.cursor()

@@ -2,7 +2,8 @@
 scanning every event. They are append-only deltas written in the same commit as the events
 they summarise, so every snapshot's rollups match its events exactly; queries sum them.
 
-- pair_month: events between two different countries per pair, month, quad class, root code.
+- pair_month: events between two different countries per pair, month, quad class, root code
+  and direction (whether the initiator is pair_a).
 - day_volume: all events per event date (the denominator of "share of all events").
 - country_month: events involving each country per month (an event of two actors of the
   same country counts once).
@@ -24,7 +25,8 @@ def add(con: duckdb.DuckDBPyConnection, new_events: str) -> None:
         select pair_a, pair_b, date_trunc('month', event_date)::date, quad_class, event_root_code,
                coalesce(actor1_is_state and actor2_is_state, false),
                count(*), count(*) filter (where num_sources > 1), sum(goldstein),
-               sum(avg_tone), count(avg_tone)
+               sum(avg_tone), count(avg_tone),
+               case when event_code = '043' then actor2_country else actor1_country end = pair_a
         from {new_events}
         where pair_a <> pair_b
         group by all
@@ -41,6 +43,12 @@ def add(con: duckdb.DuckDBPyConnection, new_events: str) -> None:
         where code is not null
         group by all
     """)
+
+
+def has_direction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Lakes made before pair_month had initiator_is_a lack it (store.ensure_schema adds it)."""
+    return bool(con.execute("select count(*) from duckdb_columns() where database_name = 'lake' "
+                            "and table_name = 'pair_month' and column_name = 'initiator_is_a'").fetchone()[0])
 
 
 def backfill(con: duckdb.DuckDBPyConnection) -> None:

@@ -100,7 +100,9 @@ create table if not exists pair_month (
     corroborated   bigint  not null,  -- events with num_sources > 1
     goldstein_sum  double  not null,
     tone_sum       double,
-    tone_rows      bigint  not null   -- events with a tone
+    tone_rows      bigint  not null,  -- events with a tone
+    initiator_is_a boolean            -- the initiator is pair_a: actor 1, or for 043 "host a visit"
+                                      -- the guest (actor 2), as queries/pair_activity.sql counts
 );
 
 create table if not exists day_volume (

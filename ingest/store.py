@@ -29,6 +29,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
     if exists:
         _add_rollups_to_older_lake(con)
         _add_missing_tables(con)
+        _add_direction_to_pair_month(con)
         return False
     con.execute("begin")
     try:
@@ -64,6 +65,23 @@ def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(statement)
         rollups.backfill(con)
         set_commit_message(con, "add rollups (pair_month, day_volume, country_month) built from events",
+                           {"command": "migrate"})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _add_direction_to_pair_month(con: duckdb.DuckDBPyConnection) -> None:
+    """pair_month gained initiator_is_a (the Pair page's directions from the rollup): add the
+    column and rebuild the rollups from the events, in one commit."""
+    if rollups.has_direction(con):
+        return
+    con.execute("begin")
+    try:
+        con.execute("alter table lake.pair_month add column initiator_is_a boolean")
+        rollups.backfill(con)
+        set_commit_message(con, "rollups: pair_month by direction (initiator_is_a), rebuilt from events",
                            {"command": "migrate"})
         con.execute("commit")
     except BaseException:
