@@ -136,9 +136,8 @@ class Query:
         if "a" in bound and bound.get("a") == bound.get("b"):
             raise QueryError(f"--a and --b are both {bound['a']}; pick two different countries")
         starts, ends = bound.get("start"), bound.get("end")
-        if isinstance(starts, dt.date) and isinstance(ends, dt.date):
-            if starts > ends:
-                raise QueryError(f"--start {starts} is after --end {ends}")
+        if isinstance(starts, dt.date) and isinstance(ends, dt.date) and starts > ends:
+            raise QueryError(f"--start {starts} is after --end {ends}")
         return bound
 
 
