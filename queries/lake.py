@@ -88,6 +88,9 @@ def connect(
     con = duckdb.connect(config=config)
     for name in _EXTENSIONS:
         load_extension(con, name)
+    # DuckLake's data files never change once written: keep their Parquet footers in memory
+    # instead of re-reading one per file on every query (a third of a pair query at 100M).
+    con.execute("SET parquet_metadata_cache = true")
     if create:
         (lake / DATA_DIR).mkdir(parents=True, exist_ok=True)
     _use_rollback_journal(lake / CATALOG_FILE)
