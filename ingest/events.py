@@ -9,7 +9,10 @@ from ingest.errors import Rejected
 
 
 def _text(col: str) -> str:
-    return f"nullif(trim(\"{col}\"), '')"
+    # trim() reads every character of a value; when both ends are printable ASCII there is
+    # nothing to trim, and a long value (a URL) is kept as it is at a tenth of the cost.
+    c = f'"{col}"'
+    return f"nullif(case when {c}[1] between '!' and '~' and {c}[-1] between '!' and '~' then {c} else trim({c}) end, '')"
 
 
 def _int(col: str, kind: str = "integer") -> str:
@@ -76,7 +79,8 @@ CHECKS = [
     ("EventBaseCode", "event_base_code is not null and not starts_with(event_code, event_base_code)",
      "is not the start of EventCode"),
     ("QuadClass", "quad_class is null or quad_class not between 1 and 4", "must be 1, 2, 3 or 4"),
-    ("QuadClass", "quad_class <> (select quad_class from lake.cameo_codes c where c.event_code = t.event_code)",
+    # (Reached only for a known EventCode and a QuadClass of 1 to 4.)
+    ("QuadClass", "(event_code, quad_class) not in (select event_code, quad_class from lake.cameo_codes)",
      "does not match the CAMEO root of EventCode"),
     ("GoldsteinScale", "goldstein is null or goldstein not between -10 and 10",
      "must be a number from -10 to 10"),
@@ -108,16 +112,19 @@ STAGED_COLUMNS = stage.needed_columns(*TYPED.values(), *(cond for _, cond, _ in 
                                       *(f'"{c}"' for c, _, _ in CHECKS))
 
 
+# The index of the first check a row fails (in CHECKS order), else null.
+_CASES = "case " + " ".join(f"when {cond} then {i}" for i, (_, cond, _) in enumerate(CHECKS)) + " end"
+FAILING = f"({_CASES}) is not null"
+
+
 def type_and_check(con: duckdb.DuckDBPyConnection, source: stage.Source, typed: str, source_name: str,
                    file_index: int) -> int:
     """Read, type and check one file into temp table `typed`; reject on its first bad row."""
     select = select_list(file_index)
     params = {"source": source_name}
     rows = stage.materialize(con, typed, source, select, params)
-    cases = " ".join(f"when {cond} then {i}" for i, (_, cond, _) in enumerate(CHECKS))
-    failing = f"(case {cases} end) is not null"  # the same checks, in order, on every row
-    if con.execute(f"select 1 from {typed} t where {failing} limit 1").fetchone():
-        row = stage.first_row(con, source, select, "_check is not null", params, extra=f"case {cases} end as _check")
+    if con.execute(f"select 1 from {typed} t where {FAILING} limit 1").fetchone():
+        row = stage.first_row(con, source, select, "_check is not null", params, extra=f"{_CASES} as _check")
         column, _, problem = CHECKS[row["_check"]]
         value = row[column]
         shown = "empty" if value is None else repr(str(value)[:60])
@@ -163,6 +170,65 @@ def _id_rejection(con, source: stage.Source, file_index: int, event_id: int, pro
     return Rejected(source.drop.name, problem, line=line, column="GLOBALEVENTID", hint=hint)
 
 
+# Typed rows (alias t) -> the columns of lake.events, in order.
+EVENT_COLUMNS = """
+    event_id, source, event_date,
+    actor1_code, actor1_name, actor1_cameo_country, c1.code as actor1_country,
+    c1.is_state as actor1_is_state, actor1_type,
+    actor2_code, actor2_name, actor2_cameo_country, c2.code as actor2_country,
+    c2.is_state as actor2_is_state, actor2_type,
+    is_root_event, event_code, event_base_code, event_root_code, quad_class, goldstein,
+    num_mentions, num_sources, num_articles, avg_tone,
+    action_geo_type, action_geo_name, action_geo_country, action_geo_adm1,
+    action_geo_lat, action_geo_long, action_geo_feature_id, date_added, source_url,
+    least(c1.code, c2.code) as pair_a, greatest(c1.code, c2.code) as pair_b"""
+COUNTRY_JOINS = """
+    left join lake.countries c1 on c1.cameo_code = t.actor1_cameo_country
+    left join lake.countries c2 on c2.cameo_code = t.actor2_cameo_country"""
+
+# The rows the open transaction wrote to lake.events: DuckLake gives them a snapshot id only
+# when it commits. Reading them back is cheap: the filter skips every committed file.
+NEW_ROWS = "(select * from lake.events where snapshot_id is null)"
+
+
+def insert_checked(con: duckdb.DuckDBPyConnection, sources: list[stage.Source]) -> int:
+    """Inside the commit, one statement: read every file, type and check each row and write it
+    to lake.events, with no table in between. A row that fails a check (or has the wrong number
+    of fields) aborts the statement with a duckdb.Error that says nothing more: the caller then
+    rolls back and takes the checked path, which names the file, line and column.
+    Returns the rows written, which are all the rows read."""
+    selects, params = [], {}
+    for index, source in enumerate(sources):
+        counts = ", ".join(str(n) for n in source.allowed_counts)
+        fields_ok = f"_nfields in ({counts})" if counts else "true"
+        sql, bound = stage.numbered(f"select {select_list(index)}, {fields_ok} as _fields_ok from ({source.sql})",
+                                    source.params, index)
+        selects.append(sql)
+        params.update(bound)
+    sql = (f"insert into lake.events select {EVENT_COLUMNS} from ({' union all '.join(selects)}) t {COUNTRY_JOINS} "
+           f"where case when not _fields_ok or {FAILING} then error('a row fails a check') else true end")
+    # DuckDB cannot tell how many rows a file holds and would build its hash tables on the file's
+    # rows; the small reference tables must be the build side.
+    con.execute("set disabled_optimizers = 'build_side_probe_side'")
+    try:
+        return int(con.execute(sql, params).fetchone()[0])
+    finally:
+        con.execute("reset disabled_optimizers")
+
+
+def written_rows_are_new(con: duckdb.DuckDBPyConnection) -> bool:
+    """After insert_checked: no event was written twice and none was stored before. Otherwise
+    the caller rolls back and takes the checked path, which deduplicates or rejects."""
+    key = f"event_id, source, case when source in ({REUSED_IDS}) then {IDENTITY} else 0 end"
+    total, distinct = con.execute(f"select count(*), count(distinct ({key})) from {NEW_ROWS}").fetchone()
+    if distinct < total:
+        return False
+    stored = con.execute(
+        f"select 1 from {NEW_ROWS} t semi join (select event_id, source from lake.events "
+        "where snapshot_id is not null) e using (event_id, source) limit 1").fetchone()
+    return stored is None
+
+
 def prepare_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
     """Temp table new_events: the rows not stored yet, shaped like lake.events. Runs before the
     commit's transaction (a transaction may write to one database only: the lake).
@@ -182,20 +248,7 @@ def prepare_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
             where not exists (select 1 from lake.events e where {same_event})
             {"qualify row_number() over (partition by event_id, source, " + identity + ") = 1" if repeats else ""}
         )
-        select
-            event_id, source, event_date,
-            actor1_code, actor1_name, actor1_cameo_country, c1.code as actor1_country,
-            c1.is_state as actor1_is_state, actor1_type,
-            actor2_code, actor2_name, actor2_cameo_country, c2.code as actor2_country,
-            c2.is_state as actor2_is_state, actor2_type,
-            is_root_event, event_code, event_base_code, event_root_code, quad_class, goldstein,
-            num_mentions, num_sources, num_articles, avg_tone,
-            action_geo_type, action_geo_name, action_geo_country, action_geo_adm1,
-            action_geo_lat, action_geo_long, action_geo_feature_id, date_added, source_url,
-            least(c1.code, c2.code) as pair_a, greatest(c1.code, c2.code) as pair_b
-        from fresh
-        left join lake.countries c1 on c1.cameo_code = fresh.actor1_cameo_country
-        left join lake.countries c2 on c2.cameo_code = fresh.actor2_cameo_country
+        select {EVENT_COLUMNS} from fresh t {COUNTRY_JOINS}
         """
     )
     added = con.execute("select count(*) from new_events").fetchone()[0]

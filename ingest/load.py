@@ -1,4 +1,10 @@
-"""One ingest command: stage every file, validate every row, then commit all or nothing."""
+"""One ingest command: read every file, validate every row, then commit all or nothing.
+
+GDELT event files take the one-pass path first: one INSERT reads, types and checks every row
+inside the commit's transaction. Anything unusual there (a row failing a check, a file that
+cannot be read, a repeated or already stored id) rolls it back, and the checked path runs
+instead: it stages each file in a temp table, names the file, line and column of the first
+bad row, and deduplicates. Both paths accept and reject exactly the same files."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ingest import articles, events, files, layouts, mentions, parquet_drop, stage, store
+from ingest import articles, events, files, layouts, mentions, parquet_drop, rollups, stage, store
 from ingest.errors import Rejected
 from queries import lake as lakes
 
@@ -40,6 +46,15 @@ def _progress(console: Console) -> Progress:
         TimeElapsedColumn(), console=console, transient=True,
         disable=not console.is_terminal and not os.environ.get("BILATERAL_PROGRESS"),
     )
+
+
+def _gdelt_source(drop: files.Drop, table: str) -> stage.Source:
+    """The GDELT-named text columns of an opened events or mentions file, in its own layout."""
+    layout = layouts.detect(files.head_text(drop), drop.name, table)
+    source = stage.gdelt_source(drop, layout, TABLE_MODULES[table].STAGED_COLUMNS)
+    if table == "events":
+        source = replace(source, params={**source.params, "source": layout.source})
+    return source
 
 
 def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: int,
@@ -73,13 +88,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: 
                else "txt" if plain.endswith(".txt") else "csv")
         files.head_text(drop)  # refuses HTML pages, binaries and non-UTF-8 early
         return table, typed, articles.stage_and_check(con, drop, fmt, index, typed), None
-    layout = layouts.detect(files.head_text(drop), name, table)
-    module = TABLE_MODULES[table]
-    source = stage.gdelt_source(drop, layout, module.STAGED_COLUMNS)
+    source = _gdelt_source(drop, table)
     try:
         if table == "events":
-            source = replace(source, params={**source.params, "source": layout.source})
-            rows = events.type_and_check(con, source, typed, layout.source, index)
+            rows = events.type_and_check(con, source, typed, source.params["source"], index)
         else:
             rows = mentions.type_and_check(con, source, typed, index)
     except Rejected as bad:
@@ -95,64 +107,115 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
     """Load files as one commit. Raises Rejected, having committed nothing. New articles are
     coded into events (coded_events) in the same commit unless `code` is false."""
     console = console or Console(stderr=True)
-    summary = Summary(command, paths)
     con = lakes.connect(lake, read_only=False, create=True)
     try:
         store.ensure_schema(con)
-        staged: dict[str, list[str]] = {}
-        sources: list[stage.Source | None] = []
-        with files.workdir() as tmp, _progress(console) as progress:
-            task = progress.add_task(f"validating {command} files", total=len(paths))
-            for index, name in enumerate(paths):
-                table, typed, rows, source = _stage_file(con, command, name, index, Path(tmp))
-                staged.setdefault(table, []).append(typed)
-                sources.append(source)
-                summary.rows_read += rows
-                progress.advance(task)
-            # A view, not a copy: one file's rows are read once more only by the insert.
-            for table, typed_tables in staged.items():
-                con.execute(f"create or replace temp view all_{table} as "
-                            + " union all by name ".join(f"select * from {t}" for t in typed_tables))
-                TABLE_MODULES[table].check_duplicates(con, f"all_{table}", sources)
-        prepared = {table: TABLE_MODULES[table].prepare_new(con, f"all_{table}")
-                    for table in staged if hasattr(TABLE_MODULES[table], "prepare_new")}
-        con.execute("begin")
-        try:
-            for table in staged:
-                if table in prepared:
-                    added, skipped = prepared[table]
-                    if added:
-                        TABLE_MODULES[table].insert_new(con, f"all_{table}")
-                else:
-                    added, skipped = TABLE_MODULES[table].insert_new(con, f"all_{table}")
-                summary.duplicates += skipped
-                if added:
-                    summary.added[table] = added
-                if table == "articles" and added and code:
-                    coded = articles.code_new(con)
-                    if coded:
-                        summary.added["coded events"] = coded
-            if not summary.added:
-                con.execute("rollback")  # nothing new: no empty snapshot
-                return summary
-            names = ", ".join(Path(p).name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
-            what = ", ".join(f"+{n:,} {t}" for t, n in summary.added.items())
-            store.set_commit_message(
-                con, f"{command}: {what} from {names}",
-                {"command": command, "files": [Path(p).name for p in paths], "added": summary.added,
-                 "duplicates": summary.duplicates, "rows_read": summary.rows_read},
-            )
-            con.execute("commit")
-        except BaseException:
-            try:
-                con.execute("rollback")
-            except duckdb.Error:
-                pass  # the failed COMMIT already ended the transaction; report its error, not this one
-            raise
-        summary.snapshot = lakes.current_snapshot(con)
-        return summary
+        summary = _load_events_in_one_pass(con, command, paths, console) if command == "gdelt" else None
+        return summary or _load_checked(con, command, paths, console, code)
     finally:
         con.close()
+
+
+def _load_events_in_one_pass(con: duckdb.DuckDBPyConnection, command: str, paths: list[str],
+                             console: Console) -> Summary | None:
+    """The usual GDELT load, committed; or None, having changed nothing, when the checked path
+    must run instead (it finds what is wrong and where, or deduplicates)."""
+    summary = Summary(command, paths)
+    with files.workdir() as tmp, _progress(console) as progress:
+        task = progress.add_task(f"loading {command} files", total=len(paths))
+        try:
+            sources = []
+            for name in paths:
+                drop = files.open_drop(name, Path(tmp))
+                files.check_gzip_complete(drop)
+                sources.append(_gdelt_source(drop, "events"))
+        except Rejected:
+            return None  # the checked path rejects it, naming the first file at fault
+        con.execute("begin")
+        try:
+            added = events.insert_checked(con, sources)
+            if not added or not events.written_rows_are_new(con):
+                con.execute("rollback")
+                return None
+            rollups.add(con, events.NEW_ROWS)
+        except duckdb.Error:
+            con.execute("rollback")
+            return None
+        except BaseException:
+            con.execute("rollback")
+            raise
+        progress.advance(task, len(paths))
+        summary.rows_read = added
+        summary.added["events"] = added
+        return _commit(con, summary)
+
+
+def _load_checked(con: duckdb.DuckDBPyConnection, command: str, paths: list[str], console: Console,
+                  code: bool) -> Summary:
+    """Stage and check each file in a temp table, then insert what is new in one commit."""
+    summary = Summary(command, paths)
+    staged: dict[str, list[str]] = {}
+    sources: list[stage.Source | None] = []
+    with files.workdir() as tmp, _progress(console) as progress:
+        task = progress.add_task(f"validating {command} files", total=len(paths))
+        for index, name in enumerate(paths):
+            table, typed, rows, source = _stage_file(con, command, name, index, Path(tmp))
+            staged.setdefault(table, []).append(typed)
+            sources.append(source)
+            summary.rows_read += rows
+            progress.advance(task)
+        # A view, not a copy: one file's rows are read once more only by the insert.
+        for table, typed_tables in staged.items():
+            con.execute(f"create or replace temp view all_{table} as "
+                        + " union all by name ".join(f"select * from {t}" for t in typed_tables))
+            TABLE_MODULES[table].check_duplicates(con, f"all_{table}", sources)
+    prepared = {table: TABLE_MODULES[table].prepare_new(con, f"all_{table}")
+                for table in staged if hasattr(TABLE_MODULES[table], "prepare_new")}
+    con.execute("begin")
+    try:
+        for table in staged:
+            if table in prepared:
+                added, skipped = prepared[table]
+                if added:
+                    TABLE_MODULES[table].insert_new(con, f"all_{table}")
+            else:
+                added, skipped = TABLE_MODULES[table].insert_new(con, f"all_{table}")
+            summary.duplicates += skipped
+            if added:
+                summary.added[table] = added
+            if table == "articles" and added and code:
+                coded = articles.code_new(con)
+                if coded:
+                    summary.added["coded events"] = coded
+        if not summary.added:
+            con.execute("rollback")  # nothing new: no empty snapshot
+            return summary
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return _commit(con, summary)
+
+
+def _commit(con: duckdb.DuckDBPyConnection, summary: Summary) -> Summary:
+    """Commit the open transaction, which holds the summary's rows, as one snapshot."""
+    paths = summary.files
+    try:
+        names = ", ".join(Path(p).name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+        what = ", ".join(f"+{n:,} {t}" for t, n in summary.added.items())
+        store.set_commit_message(
+            con, f"{summary.command}: {what} from {names}",
+            {"command": summary.command, "files": [Path(p).name for p in paths], "added": summary.added,
+             "duplicates": summary.duplicates, "rows_read": summary.rows_read},
+        )
+        con.execute("commit")
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # the failed COMMIT already ended the transaction; report its error, not this one
+        raise
+    summary.snapshot = lakes.current_snapshot(con)
+    return summary
 
 
 def load_or_record(command: str, paths: list[str], lake: Path, console: Console | None = None,

@@ -84,6 +84,13 @@ def _bound(sql: str, *param_sets: dict | None) -> dict:
     return {k: v for k, v in merged.items() if re.search(rf"\${k}\b", sql)}
 
 
+def numbered(sql: str, params: dict, index: int) -> tuple[str, dict]:
+    """`sql` and the parameters it uses with every `$name` renamed `$name_<index>`, so the
+    SELECTs of several files can be joined into one statement."""
+    return (re.sub(r"\$(\w+)\b", rf"$\1_{index}", sql),
+            {f"{k}_{index}": v for k, v in _bound(sql, params).items()})
+
+
 def materialize(con: duckdb.DuckDBPyConnection, table: str, source: Source, select_list: str,
                 params: dict | None = None) -> int:
     """create temp table `table` as select <select_list> from the source; one pass over the file."""
