@@ -35,21 +35,24 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
     try:
         for statement in _statements(SCHEMA_SQL.read_text()):
             con.execute(statement)
-        con.executemany(
-            "insert into cameo_codes values (?, ?, ?, ?, ?, ?)",
-            [(c.event_code, c.description, c.base_code, c.root_code, c.goldstein, c.quad_class)
-             for c in reference.cameo_codes()],
-        )
-        con.executemany(
-            "insert into countries values (?, ?, ?, ?)",
-            [(c.cameo_code, c.code, c.name, c.is_state) for c in reference.all_country_codes()],
-        )
+        _insert_rows(con, "cameo_codes",
+                     [(c.event_code, c.description, c.base_code, c.root_code, c.goldstein, c.quad_class)
+                      for c in reference.cameo_codes()])
+        _insert_rows(con, "countries",
+                     [(c.cameo_code, c.code, c.name, c.is_state) for c in reference.all_country_codes()])
         set_commit_message(con, "create lake: tables, CAMEO codes, countries", {"command": "create"})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return True
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """All rows in one INSERT, a list per column (executemany runs one INSERT per row:
+    0.3 s for the two reference tables)."""
+    columns = {f"c{i}": list(values) for i, values in enumerate(zip(*rows, strict=True))}
+    con.execute(f"insert into {table} select " + ", ".join(f"unnest(${name})" for name in columns), columns)
 
 
 def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
