@@ -38,8 +38,10 @@ def add(con: duckdb.DuckDBPyConnection, new_events: str) -> None:
     con.execute(f"""
         insert into lake.country_month
         select code, date_trunc('month', event_date)::date, count(*)
-        from (select unnest(list_distinct([actor1_country, actor2_country])) as code, event_date
-              from {new_events})
+        from (select actor1_country as code, event_date from {new_events}
+              union all  -- actor 2 unless the same country: an event counts once per country
+              select actor2_country, event_date from {new_events}
+              where actor2_country is distinct from actor1_country)
         where code is not null
         group by all
     """)
