@@ -171,6 +171,10 @@ def _load_checked(con: duckdb.DuckDBPyConnection, command: str, paths: list[str]
             TABLE_MODULES[table].check_duplicates(con, f"all_{table}", sources)
     prepared = {table: TABLE_MODULES[table].prepare_new(con, f"all_{table}")
                 for table in staged if hasattr(TABLE_MODULES[table], "prepare_new")}
+    for table in prepared:  # their new rows are copied out: free the staged ones before the insert
+        con.execute(f"drop view all_{table}")
+        for typed in staged[table]:
+            con.execute(f"drop table {typed}")
     con.execute("begin")
     try:
         for table in staged:

@@ -70,6 +70,7 @@ def check_duplicates(con: duckdb.DuckDBPyConnection, typed: str, sources: list) 
 
 
 def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
+    """Write the mentions not stored yet; DuckLake sorts them by event_id (the table's sort key)."""
     total = con.execute(f"select count(*) from {typed}").fetchone()[0]
     columns = ", ".join(TYPED)
     added = con.execute(
@@ -84,7 +85,6 @@ def insert_new(con: duckdb.DuckDBPyConnection, typed: str) -> tuple[int, int]:
               and m.actor2_char_offset is not distinct from t.actor2_char_offset
               and m.action_char_offset is not distinct from t.action_char_offset
         )
-        order by event_id
         """
     ).fetchone()[0]
     return int(added), int(total - added)
