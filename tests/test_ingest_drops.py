@@ -272,6 +272,25 @@ def test_bad_drop_is_rejected_and_commits_nothing(build, copy_of_sample_lake: Pa
     assert_rejected(result, copy_of_sample_lake, before, log_before, files, *fragments)
 
 
+def data_files_on_disk_not_in_lake(lake: Path) -> list[Path]:
+    con = lakes.connect(lake)
+    try:
+        referenced = {Path(r[0]).resolve() for t in TABLES for r in con.execute(
+            "select data_file from ducklake_list_files('lake', $t)", {"t": t}).fetchall()}
+    finally:
+        con.close()
+    return [p for p in (lake / lakes.DATA_DIR).rglob("*.parquet") if p.resolve() not in referenced]
+
+
+def test_rolled_back_one_pass_insert_leaves_no_files(blank_lake: Path, tmp_path: Path) -> None:
+    # The one-pass insert writes every row before it sees the repeated id; it is rolled back
+    # and the checked path rejects the file.
+    (drop,), fragments = _same_id_twice(tmp_path)
+    result = run_cli(blank_lake, "gdelt", drop)
+    assert result.returncode == 1 and fragments[0] in result.stderr, result.stderr
+    assert data_files_on_disk_not_in_lake(blank_lake) == []
+
+
 def test_id_already_stored_with_other_content_is_rejected(blank_lake: Path, tmp_path: Path) -> None:
     rows = v2_rows(3)
     original = write_tsv(tmp_path / "20150218230000.export.CSV", rows)

@@ -110,6 +110,18 @@ def _v2_row_with_two_countries() -> list[str]:
     raise AssertionError("no two-country row in aamend_events")
 
 
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u3000"], ids=["space", "no-break-space", "ideographic-space"])
+def test_url_and_place_name_with_surrounding_spaces_are_stored_stripped(space: str, blank_lake: Path,
+                                                                         tmp_path: Path) -> None:
+    f = _v2_row_with_two_countries()
+    url, place = f[60], f[52]
+    f[60], f[52] = f"{space}{url}{space}", f"{place}{space}"
+    drop = tmp_path / "20150218230000.export.CSV"
+    drop.write_text("\t".join(f) + "\n", encoding="utf-8")
+    load("gdelt", [str(drop)], blank_lake)
+    assert query(blank_lake, "select source_url, action_geo_name from events") == [(url, place)]
+
+
 def test_cameo_rom_is_stored_as_iso_rou_keeping_cameo_code(blank_lake: Path, tmp_path: Path) -> None:
     f = _v2_row_with_two_countries()
     f[A1_CODE], f[A1_NAME], f[A1_COUNTRY] = "ROM", "ROMANIA", "ROM"
