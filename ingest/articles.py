@@ -15,9 +15,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
-from ingest.coder import coder
 from ingest.errors import Rejected
 from ingest.files import Drop
 
@@ -117,6 +115,8 @@ def _detect_languages(con: duckdb.DuckDBPyConnection, typed: str) -> None:
                           ).fetchall()
     if not missing:
         return
+    from ingest.coder import coder  # imported when needed: `ingest gdelt` does not pay for it
+
     con.execute("create or replace temp table detected_language (url varchar, language varchar)")
     con.executemany("insert into detected_language values (?, ?)",
                     [(url, coder.detect_language(text)) for url, text in missing if text.strip()])
@@ -147,6 +147,10 @@ CODED_COLUMNS = (
 
 def code_new(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> int:
     """Code the articles insert_new() just added into lake.coded_events. Returns the events added."""
+    import pyarrow as pa
+
+    from ingest.coder import coder
+
     added, offset = 0, 0
     while chunk := con.execute("select url, title, body, published_at, language from new_articles "
                                "order by url limit $batch offset $offset",
@@ -167,7 +171,7 @@ def code_new(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> int:
     return int(added)
 
 
-def _coded_value(event: coder.CodedEvent, column: str):
+def _coded_value(event, column: str):  # event: ingest.coder.coder.CodedEvent
     match column:
         case "source":
             return "coder"
@@ -180,7 +184,9 @@ def _coded_value(event: coder.CodedEvent, column: str):
         case "sentence_start" | "sentence_end":
             return getattr(event, column.removeprefix("sentence_"))
         case "coder_version":
-            return coder.VERSION
+            from ingest.coder.coder import VERSION
+
+            return VERSION
         case "pair_a" | "pair_b":
             return sorted((event.actor1, event.actor2))[column == "pair_b"]
         case _:
