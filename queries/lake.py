@@ -1,8 +1,10 @@
 """The lake: where it lives, how to open it, and which snapshot a reader sees.
 
 Everything that opens the store goes through `connect()`, so the CLI, the pages and the
-tests read the same tables the same way. DuckLake keeps a SQLite catalog file and the
-Parquet data files beside it; every ingest is one commit, which is one snapshot.
+tests read the same tables the same way. By default DuckLake keeps a SQLite catalog file
+and the Parquet data files beside it; settings (queries/lake_settings.py) can put the
+catalog in PostgreSQL and the data on S3 instead, with no other change. Every ingest is
+one commit, which is one snapshot.
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ from pathlib import Path
 
 import duckdb
 
+from queries.lake_settings import LakeSettings, SettingsError, resolve
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LAKE = REPO_ROOT / "data" / "lake"
 CATALOG_FILE = "catalog.sqlite"
 DATA_DIR = "files"
 LAKE_ALIAS = "lake"
-
-# Loaded from the PyPI wheels' files: with auto-install off DuckDB never tries the network.
-_EXTENSIONS = ("sqlite_scanner", "ducklake")
+METADATA_ALIAS = f"__ducklake_metadata_{LAKE_ALIAS}"  # DuckLake's name for the attached catalog
+# Credentials live in DuckDB secrets (redacted in duckdb_secrets()), never in an ATTACH string,
+# which duckdb_databases() would show to anyone who can run SQL.
+PG_SECRET = "bilateral_catalog"
+S3_SECRET = "bilateral_data"
 
 
 class LakeError(Exception):
@@ -36,8 +42,31 @@ def lake_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env).expanduser().resolve() if env else DEFAULT_LAKE
 
 
-def lake_exists(lake: Path) -> bool:
-    return (lake / CATALOG_FILE).is_file()
+def settings_for(lake: Path | None = None) -> LakeSettings:
+    """The catalog and data path in force for `lake`; bad settings become a LakeError."""
+    try:
+        return resolve(lake or lake_dir())
+    except SettingsError as err:
+        raise LakeError(f"bad setting: {err}") from None
+
+
+_KNOWN_TO_EXIST: set[LakeSettings] = set()  # a lake, once seen, does not go away
+
+
+def lake_exists(lake: Path | LakeSettings) -> bool:
+    settings = lake if isinstance(lake, LakeSettings) else settings_for(lake)
+    if settings.catalog == "sqlite":
+        return (settings.dir / CATALOG_FILE).is_file()
+    if settings not in _KNOWN_TO_EXIST:
+        con = _open(settings)
+        try:
+            _attach(con, settings, LAKE_ALIAS, read_only=True, create=False)
+        except _NoLake:
+            return False
+        finally:
+            con.close()
+        _KNOWN_TO_EXIST.add(settings)
+    return True
 
 
 def _extension_file(name: str) -> str:
@@ -55,8 +84,96 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def _sql_string(text: str) -> str:
-    # Paths are ours (CLI flag / env), never URL input, but quote them properly anyway.
+    # Paths are ours (CLI flag / env, validated), never URL input, but quote them properly anyway.
     return text.replace("'", "''")
+
+
+def _extensions(settings: LakeSettings) -> list[str]:
+    # Loaded from the PyPI wheels' files: with auto-install off DuckDB never tries the network.
+    needed = ["sqlite_scanner" if settings.catalog == "sqlite" else "postgres_scanner"]
+    if settings.on_s3:
+        needed.append("httpfs")
+    return [*needed, "ducklake"]
+
+
+def _open(settings: LakeSettings, memory_limit: str | None = None,
+          threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the extensions and credentials the lake needs, nothing attached."""
+    config: dict[str, str | bool | int] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "memory_limit": memory_limit or os.environ.get("BILATERAL_MEMORY_LIMIT", "4GB"),
+    }
+    if threads or os.environ.get("BILATERAL_THREADS"):
+        config["threads"] = int(threads or os.environ["BILATERAL_THREADS"])
+    con = duckdb.connect(config=config)
+    try:
+        for name in _extensions(settings):
+            load_extension(con, name)
+        # DuckLake's data files never change once written: keep their Parquet footers in memory
+        # instead of re-reading one per file on every query (a third of a pair query at 100M).
+        con.execute("SET parquet_metadata_cache = true")
+        _create_secrets(con, settings)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _create_secrets(con: duckdb.DuckDBPyConnection, settings: LakeSettings) -> None:
+    """Temporary secrets (this process only), every value bound, none in SQL text."""
+    if settings.postgres:
+        pg = settings.postgres
+        params = {"host": pg.host, "port": str(pg.port), "database": pg.database, "user": pg.user}
+        if pg.password:  # else libpq reads PGPASSWORD or ~/.pgpass itself
+            params["password"] = pg.password
+        fields = ", ".join(f"{key.upper()} ${key}" for key in params)
+        con.execute(f"CREATE OR REPLACE TEMPORARY SECRET {PG_SECRET} (TYPE postgres, {fields})", params)
+    if settings.s3:
+        s3 = settings.s3
+        params = {"region": s3.region, "url_style": s3.url_style, "use_ssl": s3.use_ssl,
+                  "scope": settings.data_path}
+        if s3.endpoint:
+            params["endpoint"] = s3.endpoint
+        if s3.key_id:
+            params |= {"key_id": s3.key_id, "secret": s3.secret}
+        else:  # no keys given: the instance's role or the usual AWS files and variables
+            params["provider"] = "credential_chain"
+        fields = ", ".join(f"{key.upper()} ${key}" for key in params)
+        con.execute(f"CREATE OR REPLACE TEMPORARY SECRET {S3_SECRET} (TYPE s3, {fields})", params)
+
+
+class _NoLake(Exception):
+    pass
+
+
+def _attach(con: duckdb.DuckDBPyConnection, settings: LakeSettings, alias: str, *, read_only: bool,
+            create: bool, snapshot: int | None = None) -> None:
+    """ATTACH the lake as `alias`. The ATTACH text holds names and paths only, no credentials."""
+    options = [f"DATA_PATH '{_sql_string(settings.data_path)}'"]
+    if settings.catalog == "sqlite":
+        target = f"ducklake:sqlite:{_sql_string(str(settings.dir / CATALOG_FILE))}"
+        # The data files live beside the catalog by convention, so a lake can be copied or moved.
+        if lake_exists(settings):
+            options.append("OVERRIDE_DATA_PATH TRUE")
+    else:
+        target = "ducklake:postgres:"  # host, database, user and password come from the secret
+        options += [f"METADATA_SCHEMA '{settings.postgres.schema}'",
+                    f"METADATA_PARAMETERS MAP {{'SECRET': '{PG_SECRET}'}}", "OVERRIDE_DATA_PATH TRUE"]
+        if not create:
+            options.append("CREATE_IF_NOT_EXISTS FALSE")
+    if snapshot is not None:
+        # Reuse the open catalog: a sandboxed connection may not open a new one.
+        options += [f"METADATA_CATALOG '{METADATA_ALIAS}'", f"SNAPSHOT_VERSION {int(snapshot)}"]
+    if read_only:
+        options.append("READ_ONLY")
+    try:
+        con.execute(f"ATTACH '{target}' AS {alias} ({', '.join(options)})")
+    except duckdb.Error as err:
+        message = settings.redact(str(err).strip().splitlines()[0] if str(err).strip() else repr(err))
+        if "does not exist" in message and "creating a new DuckLake is explicitly disabled" in message:
+            raise _NoLake() from None
+        raise LakeError(f"cannot open the lake ({settings.describe()}): {message[:400]}") from None
 
 
 def connect(
@@ -73,43 +190,36 @@ def connect(
     sandbox=True (the dashboard's connection): the lake's files are the only files it can
     read, it writes none, installs and loads no more extensions, and its settings are locked.
     """
-    lake = lake or lake_dir()
-    if not create and not lake_exists(lake):
-        raise LakeError(
-            f"no lake at {lake}; build it with: python -m ingest sample --lake {lake}"
-        )
-    config: dict[str, str | bool | int] = {
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "memory_limit": memory_limit or os.environ.get("BILATERAL_MEMORY_LIMIT", "4GB"),
-    }
-    if threads or os.environ.get("BILATERAL_THREADS"):
-        config["threads"] = int(threads or os.environ["BILATERAL_THREADS"])
-    con = duckdb.connect(config=config)
-    for name in _EXTENSIONS:
-        load_extension(con, name)
-    # DuckLake's data files never change once written: keep their Parquet footers in memory
-    # instead of re-reading one per file on every query (a third of a pair query at 100M).
-    con.execute("SET parquet_metadata_cache = true")
-    if create:
-        (lake / DATA_DIR).mkdir(parents=True, exist_ok=True)
-    _use_rollback_journal(lake / CATALOG_FILE)
-    catalog = _sql_string(str(lake / CATALOG_FILE))
-    data = _sql_string(str(lake / DATA_DIR)) + "/"
-    # The data files live beside the catalog by convention, so a lake can be copied or moved.
-    options = f"DATA_PATH '{data}'" + (", OVERRIDE_DATA_PATH TRUE" if lake_exists(lake) else "")
-    options += ", READ_ONLY" if read_only else ""
+    settings = settings_for(lake)
+    if not create and not lake_exists(settings):
+        raise LakeError(f"no lake at {settings.describe()}; "
+                        f"build it with: python -m ingest sample --lake {settings.dir}")
+    con = _open(settings, memory_limit, threads)
     try:
-        con.execute(f"ATTACH 'ducklake:sqlite:{catalog}' AS {LAKE_ALIAS} ({options})")
-    except duckdb.Error as err:
+        if create and not settings.on_s3:
+            Path(settings.data_path).mkdir(parents=True, exist_ok=True)
+        if settings.catalog == "sqlite":
+            settings.dir.mkdir(parents=True, exist_ok=True)
+            _use_rollback_journal(settings.dir / CATALOG_FILE)
+        try:
+            _attach(con, settings, LAKE_ALIAS, read_only=read_only, create=create)
+        except _NoLake:
+            raise LakeError(f"no lake at {settings.describe()}; "
+                            f"build it with: python -m ingest sample --lake {settings.dir}") from None
+        if settings.catalog == "postgres":
+            _KNOWN_TO_EXIST.add(settings)
+    except BaseException:
         con.close()
-        raise LakeError(f"cannot open the lake at {lake}: {str(err).splitlines()[0]}") from None
+        raise
     con.execute(f"USE {LAKE_ALIAS}")
-    _LAKE_OF[id(con)] = lake
+    _SETTINGS_OF[id(con)] = settings
     if sandbox:
         load_extension(con, "fts")  # search needs it; nothing can be loaded once locked
+        allowed = [settings.data_path]
+        if settings.catalog == "sqlite":
+            allowed.append(f"{settings.dir}/")
         # In this order: allowed_directories must be set before external access goes off.
-        con.execute("SET allowed_directories = [$lake]", {"lake": str(lake) + "/"})
+        con.execute("SET allowed_directories = $allowed", {"allowed": allowed})
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     return con
@@ -132,7 +242,7 @@ def _use_rollback_journal(catalog: Path) -> None:
         raise LakeError(f"cannot open the catalog {catalog}: {err}") from None
 
 
-_LAKE_OF: dict[int, Path] = {}  # connection -> its lake directory, for attaching snapshots
+_SETTINGS_OF: dict[int, LakeSettings] = {}  # connection -> its lake, for attaching snapshots
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
@@ -159,15 +269,9 @@ def snapshot_alias(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:
     con = con.cursor()  # shared connection: work on a cursor; ATTACH applies to the whole instance
     attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
     if alias not in attached:
-        lake = _LAKE_OF[owner]
-        catalog = _sql_string(str(lake / CATALOG_FILE))
-        data = _sql_string(str(lake / DATA_DIR)) + "/"
         try:
-            con.execute(
-                f"ATTACH 'ducklake:sqlite:{catalog}' AS {alias} "
-                f"(DATA_PATH '{data}', OVERRIDE_DATA_PATH TRUE, SNAPSHOT_VERSION {int(snapshot)}, READ_ONLY)"
-            )
-        except duckdb.Error:  # another thread may have attached it a moment ago
+            _attach(con, _SETTINGS_OF[owner], alias, read_only=True, create=False, snapshot=snapshot)
+        except LakeError:  # another thread may have attached it a moment ago
             if alias not in {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}:
                 raise
     con.close()
