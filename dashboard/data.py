@@ -21,23 +21,42 @@ from queries import search as search_index
 
 
 def ensure_lake() -> None:
-    """First start on a fresh clone: build the lake from the embedded sample, visibly."""
+    """First start on a fresh clone: build the lake from the embedded sample, visibly.
+    A shared (PostgreSQL) lake is never built here: N servers starting at once would race;
+    the data team creates it with the ingest CLI."""
     lake = lakes.lake_dir()
-    if lakes.lake_exists(lake):
-        upgrade_lake(lake)
+    try:
+        settings = lakes.settings_for(lake)
+        exists = lakes.lake_exists(settings)
+    except lakes.LakeError as err:
+        st.error(str(err), icon=":material/error:")
+        st.stop()
+    if exists:
+        upgrade_lake(lake, settings.describe())
         return
+    if settings.catalog != "sqlite":
+        st.error(f"No lake yet at {settings.describe()}. Create it with `python -m ingest sample` "
+                 "or load data with `python -m ingest gdelt FILE...`, using the same settings.",
+                 icon=":material/error:")
+        st.stop()
     with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
         for summary in build_sample(lake):
             st.write(summary.line())
         status.update(label="Lake built from the embedded sample", state="complete", expanded=False)
 
 
+def lake_key() -> str:
+    """Names the lake in cache keys: its directory and, for a shared lake, where it lives."""
+    lake = lakes.lake_dir()
+    return f"{lake}|{lakes.settings_for(lake).describe()}"
+
+
 def connection():
-    return _connection(str(lakes.lake_dir()))
+    return _connection(lake_key())
 
 
 @st.cache_resource(show_spinner=False)
-def upgrade_lake(lake: Path) -> None:
+def upgrade_lake(lake: Path, where: str) -> None:
     """A lake from an older version gets its rollups built (one commit), once per process."""
     con = lakes.connect(lake, read_only=False)
     try:
@@ -47,10 +66,10 @@ def upgrade_lake(lake: Path) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(lake: str):
+def _connection(key: str):
     """One read-only, sandboxed connection per lake per process. 1 GB for DuckDB by default
     keeps the app process small; BILATERAL_MEMORY_LIMIT overrides it."""
-    return lakes.connect(Path(lake), read_only=True, sandbox=True,
+    return lakes.connect(Path(key.split("|", 1)[0]), read_only=True, sandbox=True,
                          memory_limit=os.environ.get("BILATERAL_MEMORY_LIMIT", "1GB"))
 
 
@@ -68,7 +87,7 @@ def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFr
     """Run a named query (queries/<name>.sql) on the latest data, or on the pinned snapshot."""
     snapshot = snapshot if snapshot is not None else pinned()
     key = snapshot if snapshot is not None else current_snapshot()
-    return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None, str(lakes.lake_dir()))
+    return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None, lake_key())
 
 
 def search(name: str, **params: object) -> pd.DataFrame | None:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ingest.store import read_rejections
-from queries.lake import connect
+from queries.lake import connect, settings_for
 
 TABLES = ("events", "mentions", "articles")
 
@@ -28,7 +28,7 @@ def collect(lake: Path) -> dict:
         tables = {t: con.execute(f"select count(*) from lake.{t}").fetchone()[0] for t in TABLES}
         first, last = con.execute("select min(event_date), max(event_date) from lake.events").fetchone()
         return {
-            "lake": str(lake),
+            "lake": settings_for(lake).describe(),
             "snapshot": snapshots[-1]["snapshot"],
             "tables": tables,
             "event_dates": {"first": first, "last": last},

@@ -80,11 +80,11 @@ def _extension_file(name: str) -> str:
 
 
 def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(f"LOAD '{_sql_string(_extension_file(name))}'")
+    con.execute(f"LOAD '{sql_literal(_extension_file(name))}'")
 
 
-def _sql_string(text: str) -> str:
-    # Paths are ours (CLI flag / env, validated), never URL input, but quote them properly anyway.
+def sql_literal(text: str) -> str:
+    # For paths and names that are ours (CLI flag, validated settings), never URL input: quote them anyway.
     return text.replace("'", "''")
 
 
@@ -150,9 +150,9 @@ class _NoLake(Exception):
 def _attach(con: duckdb.DuckDBPyConnection, settings: LakeSettings, alias: str, *, read_only: bool,
             create: bool, snapshot: int | None = None) -> None:
     """ATTACH the lake as `alias`. The ATTACH text holds names and paths only, no credentials."""
-    options = [f"DATA_PATH '{_sql_string(settings.data_path)}'"]
+    options = [f"DATA_PATH '{sql_literal(settings.data_path)}'"]
     if settings.catalog == "sqlite":
-        target = f"ducklake:sqlite:{_sql_string(str(settings.dir / CATALOG_FILE))}"
+        target = f"ducklake:sqlite:{sql_literal(str(settings.dir / CATALOG_FILE))}"
         # The data files live beside the catalog by convention, so a lake can be copied or moved.
         if lake_exists(settings):
             options.append("OVERRIDE_DATA_PATH TRUE")

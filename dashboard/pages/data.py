@@ -7,10 +7,10 @@ import streamlit as st
 from dashboard import charts
 from dashboard.data import query_latest, rejections
 from dashboard.shared import write_url
-from queries.lake import lake_dir
+from queries.lake import settings_for
 
 st.title("Data")
-st.caption(f"Lake: `{lake_dir()}` · DuckLake catalog (SQLite) with Parquet data files. Every load is one "
+st.caption(f"Lake: {settings_for().describe()} · DuckLake with Parquet data files. Every load is one "
            "commit, so every refresh is a snapshot that a shared link can pin.")
 
 counts = query_latest("table_counts")
