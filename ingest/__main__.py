@@ -12,7 +12,7 @@ from rich.console import Console
 
 from ingest import status as status_report
 from ingest.errors import Rejected
-from queries.lake import LakeError, lake_dir
+from queries.lake import LakeError, lake_dir, settings_for
 
 LOADERS = {
     "gdelt": "GDELT event files: raw 2.0 (61 cols) or 1.0 (58/57) exports, BigQuery/R CSV; .zip/.gz ok",
@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("folder", metavar="DIR")
     watch.add_argument("--interval", type=float, default=2.0, help="seconds between looks (default 2)")
     watch.add_argument("--once", action="store_true", help="load what is there, then stop")
+    export = commands.add_parser("export", help="write one snapshot's tables as plain Parquet + manifest.json")
+    export.add_argument("--snapshot", type=int, required=True, metavar="N", help="snapshot id (see: status)")
+    export.add_argument("--to", required=True, metavar="DIR", help="a new or empty directory")
     return parser
 
 
@@ -66,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
             for summary in build_sample(lake, console):
                 print(summary.line())
             return 0
+        if args.command == "export":
+            from ingest.export import export_snapshot
+
+            manifest = export_snapshot(lake, args.snapshot, Path(args.to))
+            rows = ", ".join(f"{t['rows']:,} {name}" for name, t in manifest["tables"].items())
+            print(f"exported snapshot {args.snapshot} ({manifest['snapshot_time']}) to {args.to}: {rows}")
+            return 0
         from ingest.load import load_or_record
 
         summary = load_or_record(args.command, args.files, lake, console, code=not getattr(args, "no_code", False))
@@ -78,9 +88,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except duckdb.Error as err:  # e.g. the catalog stayed locked by readers through every retry
-        reason = str(err).strip().splitlines()[0][:300]
+        reason = _redacted(lake, str(err).strip().splitlines()[0][:300])
         print(f"error: the commit failed ({reason}); nothing was committed; run the command again", file=sys.stderr)
         return 3
+
+
+def _redacted(lake: Path, text: str) -> str:
+    """Defence in depth: no DuckDB or server message should carry a password; make sure."""
+    try:
+        return settings_for(lake).redact(text)
+    except LakeError:
+        return text
 
 
 if __name__ == "__main__":
