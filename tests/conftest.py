@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,67 @@ def copy_of_sample_lake(sample_lake: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def empty_lake(tmp_path: Path) -> Path:
     return tmp_path / "lake"
+
+
+# --- Scale-out: a PostgreSQL catalog and an S3 (moto) data path, real servers on 127.0.0.1 ---
+
+def _service(start):
+    from tests.services import Unavailable
+
+    try:
+        return start()
+    except Unavailable as missing:
+        if IN_CI:  # CI must run the scale-out tests, not skip them
+            pytest.fail(f"{missing}; CI must run the scale-out tests")
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from tests.services import Postgres
+
+    server = _service(Postgres.start)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    from tests.services import MotoS3
+
+    server = _service(MotoS3.start)
+    server.create_bucket("bilateral")
+    yield server
+    server.stop()
+
+
+@contextmanager
+def lake_settings(env: dict[str, str]):
+    """Run in-process code with these lake settings in the environment, then restore it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        yield
+
+
+_LAKE_NAMES = itertools.count(1)
+
+
+@pytest.fixture
+def pg_s3_env(postgres, moto_s3):
+    """Settings for a new, empty PostgreSQL + S3 lake (own schema, own prefix) per call."""
+    from tests.services import lake_env
+
+    return lambda: lake_env(postgres, moto_s3, f"lake_{os.getpid()}_{next(_LAKE_NAMES)}")
+
+
+@pytest.fixture(scope="session")
+def pg_s3_sample(postgres, moto_s3, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The embedded sample built once into a PostgreSQL + S3 lake: (lake dir, settings)."""
+    from tests.services import lake_env
+
+    env = lake_env(postgres, moto_s3, "sample")
+    lake = tmp_path_factory.mktemp("pg_s3_sample") / "lake"
+    with lake_settings(env):
+        list(build_sample(lake))
+    return lake, env
