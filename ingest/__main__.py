@@ -11,7 +11,7 @@ import duckdb
 from rich.console import Console
 
 from ingest import status as status_report
-from ingest.errors import Rejected
+from ingest.errors import BusyLake, Rejected
 from queries.lake import LakeError, lake_dir, settings_for
 
 LOADERS = {
@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     except LakeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BusyLake as busy:
+        print(f"error: the commit failed ({busy}); nothing was committed; run the command again", file=sys.stderr)
+        return 3
     except duckdb.Error as err:  # e.g. the catalog stayed locked by readers through every retry
         reason = _redacted(lake, str(err).strip().splitlines()[0][:300])
         print(f"error: the commit failed ({reason}); nothing was committed; run the command again", file=sys.stderr)

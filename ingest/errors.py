@@ -25,3 +25,7 @@ class Rejected(Exception):
         if column:
             where += f", column {column}"
         super().__init__(f"{where}: {problem}; {hint}")
+
+
+class BusyLake(Exception):
+    """Other loads kept committing while this one tried to; nothing was committed."""

@@ -17,11 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest import articles, events, files, layouts, mentions, parquet_drop, rollups, stage, store
-from ingest.errors import Rejected
+from ingest.errors import BusyLake, Rejected
 from queries import lake as lakes
 
 TABLE_MODULES = {"events": events, "mentions": mentions, "articles": articles}
 COMMAND_TABLE = {"gdelt": "events", "mentions": "mentions", "articles": "articles"}
+# Loads that commit at the same moment: the later one checks for duplicates again and retries.
+COMMIT_ATTEMPTS = 5
 
 
 @dataclass
@@ -110,8 +112,18 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
     con = lakes.connect(lake, read_only=False, create=True)
     try:
         store.ensure_schema(con)
-        summary = _load_events_in_one_pass(con, command, paths, console) if command == "gdelt" else None
-        return summary or _load_checked(con, command, paths, console, code)
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            try:
+                summary = _load_events_in_one_pass(con, command, paths, console) if command == "gdelt" else None
+                summary = summary or _load_checked(con, command, paths, console, code)
+            except duckdb.TransactionException:  # DuckLake: a concurrent load conflicted at commit
+                if attempt == COMMIT_ATTEMPTS:
+                    raise
+                continue
+            if summary is not None:
+                return summary
+            # else another load committed after our duplicate check: check again
+        raise BusyLake(f"other loads committed first {COMMIT_ATTEMPTS} times in a row")
     finally:
         con.close()
 
@@ -138,6 +150,7 @@ def _load_events_in_one_pass(con: duckdb.DuckDBPyConnection, command: str, paths
                 con.execute("rollback")
                 return None
             rollups.add(con, events.NEW_ROWS)
+            store.mark_commit(con)  # checked inside this transaction: a concurrent load conflicts here
         except duckdb.Error:
             con.execute("rollback")
             return None
@@ -151,8 +164,9 @@ def _load_events_in_one_pass(con: duckdb.DuckDBPyConnection, command: str, paths
 
 
 def _load_checked(con: duckdb.DuckDBPyConnection, command: str, paths: list[str], console: Console,
-                  code: bool) -> Summary:
-    """Stage and check each file in a temp table, then insert what is new in one commit."""
+                  code: bool) -> Summary | None:
+    """Stage and check each file in a temp table, then insert what is new in one commit.
+    None, having changed nothing, when another load committed after the duplicate check."""
     summary = Summary(command, paths)
     staged: dict[str, list[str]] = {}
     sources: list[stage.Source | None] = []
@@ -169,6 +183,7 @@ def _load_checked(con: duckdb.DuckDBPyConnection, command: str, paths: list[str]
             con.execute(f"create or replace temp view all_{table} as "
                         + " union all by name ".join(f"select * from {t}" for t in typed_tables))
             TABLE_MODULES[table].check_duplicates(con, f"all_{table}", sources)
+    seen = store.commits_so_far(con)  # the duplicate check below runs before the transaction
     prepared = {table: TABLE_MODULES[table].prepare_new(con, f"all_{table}")
                 for table in staged if hasattr(TABLE_MODULES[table], "prepare_new")}
     for table in prepared:  # their new rows are copied out: free the staged ones before the insert
@@ -194,6 +209,9 @@ def _load_checked(con: duckdb.DuckDBPyConnection, command: str, paths: list[str]
         if not summary.added:
             con.execute("rollback")  # nothing new: no empty snapshot
             return summary
+        if not store.mark_commit(con, seen):
+            con.execute("rollback")
+            return None
     except BaseException:
         con.execute("rollback")
         raise

@@ -145,3 +145,11 @@ create table if not exists coded_events (
     pair_a           varchar not null,
     pair_b           varchar not null
 );
+
+-- One row that every load updates in its commit. Two loads committing at once then conflict
+-- and one fails cleanly (nothing committed; run it again): otherwise both could add the same
+-- events, since neither one's duplicate check can see the other's uncommitted rows.
+create table if not exists ingest_commits (
+    commits      bigint      not null,  -- loads committed so far
+    last_commit  timestamptz not null   -- when the latest one committed
+);

@@ -30,6 +30,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _add_rollups_to_older_lake(con)
         _add_missing_tables(con)
         _add_direction_to_pair_month(con)
+        _add_commit_marker_to_older_lake(con)
         return False
     con.execute("begin")
     try:
@@ -40,6 +41,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
                       for c in reference.cameo_codes()])
         _insert_rows(con, "countries",
                      [(c.cameo_code, c.code, c.name, c.is_state) for c in reference.all_country_codes()])
+        con.execute("insert into ingest_commits values (0, now())")
         set_commit_message(con, "create lake: tables, CAMEO codes, countries", {"command": "create"})
         con.execute("commit")
     except BaseException:
@@ -110,6 +112,38 @@ def _add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _add_commit_marker_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
+    have = con.execute("select count(*) from duckdb_tables() where database_name = $db "
+                       "and table_name = 'ingest_commits'", {"db": LAKE_ALIAS}).fetchone()[0]
+    if have and con.execute(f"select count(*) from {LAKE_ALIAS}.ingest_commits").fetchone()[0]:
+        return  # (the upgrades above create every missing table, but not this row)
+    con.execute("begin")
+    try:
+        con.execute(next(s for s in _statements(SCHEMA_SQL.read_text()) if "ingest_commits" in s))
+        con.execute("insert into ingest_commits values (0, now())")
+        set_commit_message(con, "add ingest_commits (concurrent loads conflict instead of both adding)",
+                           {"command": "migrate"})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def commits_so_far(con: duckdb.DuckDBPyConnection) -> int:
+    """Read before a load's duplicate check, and handed to mark_commit()."""
+    return con.execute(f"select commits from {LAKE_ALIAS}.ingest_commits").fetchone()[0]
+
+
+def mark_commit(con: duckdb.DuckDBPyConnection, seen: int | None = None) -> bool:
+    """Inside a load's transaction: count the commit. Two loads in this step at once write the
+    same row, so DuckLake fails one of them at commit. With `seen` (read before a duplicate
+    check made outside the transaction): False, changing nothing, if a load committed since."""
+    changed = con.execute(
+        f"update {LAKE_ALIAS}.ingest_commits set commits = commits + 1, last_commit = now() "
+        "where $seen is null or commits = $seen", {"seen": seen}).fetchone()[0]
+    return changed == 1
 
 
 def set_commit_message(con: duckdb.DuckDBPyConnection, message: str, extra: dict) -> None:
