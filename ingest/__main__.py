@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write one snapshot's tables as plain Parquet + manifest.json")
     export.add_argument("--snapshot", type=int, required=True, metavar="N", help="snapshot id (see: status)")
     export.add_argument("--to", required=True, metavar="DIR", help="a new or empty directory")
+    migrate = commands.add_parser("migrate", help="copy a SQLite lake's tables into the configured (new) lake")
+    migrate.add_argument("--from", dest="source", required=True, metavar="DIR", help="the SQLite lake directory")
     return parser
 
 
@@ -75,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
             manifest = export_snapshot(lake, args.snapshot, Path(args.to))
             rows = ", ".join(f"{t['rows']:,} {name}" for name, t in manifest["tables"].items())
             print(f"exported snapshot {args.snapshot} ({manifest['snapshot_time']}) to {args.to}: {rows}")
+            return 0
+        if args.command == "migrate":
+            from ingest.migrate import copy_lake
+
+            copied = copy_lake(Path(args.source), lake)
+            print(f"copied {', '.join(f'{n:,} {t}' for t, n in copied.items())} into {settings_for(lake).describe()}")
             return 0
         from ingest.load import load_or_record
 

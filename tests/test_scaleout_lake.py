@@ -195,3 +195,18 @@ def test_the_export_date_is_the_snapshot_time(pg_s3_sample, tmp_path):
     assert dt.datetime.fromisoformat(manifest["snapshot_time"]) <= dt.datetime.now(dt.UTC)
     assert manifest["tables"]["events"]["rows"] == 117126 and manifest["tables"]["mentions"]["rows"] == 0
     assert env["BILATERAL_PG_PASSWORD"] not in (tmp_path / "export" / "manifest.json").read_text()
+
+
+def test_migrate_copies_a_sqlite_lake_into_postgres_s3(sample_lake, pg_s3_env, tmp_path):
+    env = pg_s3_env()
+    lake = tmp_path / "lake"
+    done = _cli(["ingest", "--lake", str(lake), "migrate", "--from", str(sample_lake)], env)
+    assert done.returncode == 0, done.stderr
+    assert "copied " in done.stdout and "117,126 events" in done.stdout and env["BILATERAL_PG_PASSWORD"] not in done.stdout
+    for name, params in (("table_counts", {}), ("lake_summary", {}),
+                         ("top_pairs", {"start": "2018-01-01", "end": "2018-06-30"}),
+                         ("pair_timeline", {"a": "USA", "b": "CHN", "start": "2018-01-05", "end": "2018-06-20"})):
+        pd.testing.assert_frame_equal(_sorted(_run(lake, env, name, params)),
+                                      _sorted(_run(sample_lake, None, name, params)), check_exact=False, rtol=1e-9)
+    again = _cli(["ingest", "--lake", str(lake), "migrate", "--from", str(sample_lake)], env)
+    assert again.returncode == 2 and "already holds events" in again.stderr
