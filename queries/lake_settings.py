@@ -87,14 +87,22 @@ def _secrets_files() -> list[Path]:
     return [Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
 
 
+_PARSED: dict[Path, tuple[int, dict[str, object]]] = {}  # path -> (mtime, content): pages resolve often
+
+
 def _secrets_toml(paths: list[Path]) -> dict[str, object]:
     merged: dict[str, object] = {}
     for path in reversed(paths):  # the project's file wins over the user's, as in Streamlit
-        if path.is_file():
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        if _PARSED.get(path, (None,))[0] != mtime:
             try:
-                merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+                _PARSED[path] = (mtime, tomllib.loads(path.read_text(encoding="utf-8")))
             except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
                 raise SettingsError(f"cannot read {path}: {str(err).splitlines()[0]}") from None
+        merged.update(_PARSED[path][1])
     return merged
 
 
