@@ -30,7 +30,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _add_rollups_to_older_lake(con)
         _add_missing_tables(con)
         _add_direction_to_pair_month(con)
-        _add_commit_marker_to_older_lake(con)
         return False
     con.execute("begin")
     try:
@@ -66,8 +65,8 @@ def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("begin")
     try:
         for statement in _statements(SCHEMA_SQL.read_text()):
-            if statement.startswith("create table"):
-                con.execute(statement)
+            if statement.startswith("create table") and statement.split()[5] in rollups.ROLLUP_TABLES:
+                con.execute(statement)  # (other missing tables: _add_missing_tables)
         rollups.backfill(con)
         set_commit_message(con, "add rollups (pair_month, day_volume, country_month) built from events",
                            {"command": "migrate"})
@@ -107,24 +106,9 @@ def _add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
         for statement in missing:
             con.execute(statement)
         names = ", ".join(s.split()[5] for s in missing)
+        if "ingest_commits" in names:
+            con.execute("insert into ingest_commits values (0, now())")  # loads count from here
         set_commit_message(con, f"add tables: {names}", {"command": "migrate"})
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-
-
-def _add_commit_marker_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
-    have = con.execute("select count(*) from duckdb_tables() where database_name = $db "
-                       "and table_name = 'ingest_commits'", {"db": LAKE_ALIAS}).fetchone()[0]
-    if have and con.execute(f"select count(*) from {LAKE_ALIAS}.ingest_commits").fetchone()[0]:
-        return  # (the upgrades above create every missing table, but not this row)
-    con.execute("begin")
-    try:
-        con.execute(next(s for s in _statements(SCHEMA_SQL.read_text()) if "ingest_commits" in s))
-        con.execute("insert into ingest_commits values (0, now())")
-        set_commit_message(con, "add ingest_commits (concurrent loads conflict instead of both adding)",
-                           {"command": "migrate"})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
