@@ -132,13 +132,9 @@ def _create_secrets(con: duckdb.DuckDBPyConnection, settings: LakeSettings) -> N
     if settings.s3:
         s3 = settings.s3
         params = {"region": s3.region, "url_style": s3.url_style, "use_ssl": s3.use_ssl,
-                  "scope": settings.data_path}
+                  "scope": settings.data_path, "key_id": s3.key_id, "secret": s3.secret}
         if s3.endpoint:
             params["endpoint"] = s3.endpoint
-        if s3.key_id:
-            params |= {"key_id": s3.key_id, "secret": s3.secret}
-        else:  # no keys given: the instance's role or the usual AWS files and variables
-            params["provider"] = "credential_chain"
         fields = ", ".join(f"{key.upper()} ${key}" for key in params)
         con.execute(f"CREATE OR REPLACE TEMPORARY SECRET {S3_SECRET} (TYPE s3, {fields})", params)
 

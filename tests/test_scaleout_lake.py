@@ -142,7 +142,7 @@ def test_postgres_catalog_with_a_local_data_path(postgres, sample_lake, tmp_path
 
 def _cli(args: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BILATERAL_CATALOG", "BILATERAL_PG",
-                                                                      "BILATERAL_S3", "BILATERAL_DATA"))}
+                                                                      "BILATERAL_S3", "BILATERAL_DATA", "AWS_"))}
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, env={**base, "PYTHONPATH": str(REPO), **env},
                           capture_output=True, text=True, timeout=120)
 
@@ -153,6 +153,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.C
     ("BILATERAL_PG_SCHEMA", "x; drop table y", "BILATERAL_PG_SCHEMA='x; drop table y' is not a plain name"),
     ("BILATERAL_DATA_PATH", "http://example.invalid/x", "give a local directory or s3://bucket/prefix/"),
     ("BILATERAL_S3_ENDPOINT", "http://127.0.0.1:9000", "must be host[:port], without http://"),
+    ("BILATERAL_S3_SECRET", "", "an S3 data path needs BILATERAL_S3_KEY_ID and BILATERAL_S3_SECRET"),
 ])
 def test_bad_settings_give_one_line(setting, value, says, postgres, moto_s3, tmp_path):
     env = {**lake_env(postgres, moto_s3, "bad_settings"), setting: value}
