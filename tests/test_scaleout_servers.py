@@ -60,14 +60,23 @@ def _page_texts(tabs, urls: list[str]) -> list[str]:
     and return each page's main text once its script run is over."""
     for tab, url in zip(tabs, urls, strict=True):
         tab.goto(url, wait_until="commit")
-    texts = []
-    for tab in tabs:
-        tab.locator('[data-testid="stMain"] h1').first.wait_for(timeout=90_000)
+    return [_settled_text(tab) for tab in tabs]
+
+
+def _settled_text(tab) -> str:
+    """The main area's text once the script run is over and charts have drawn: the same
+    text twice, 0.7 s apart (Plotly draws after the run ends)."""
+    tab.locator('[data-testid="stMain"] h1').first.wait_for(timeout=90_000)
+    main = tab.locator('[data-testid="stMain"]')
+    text, deadline = None, time.monotonic() + 60
+    while time.monotonic() < deadline:
         tab.locator(IDLE).wait_for(timeout=90_000)
-        tab.wait_for_timeout(300)
-        tab.locator(IDLE).wait_for(timeout=90_000)
-        texts.append(tab.locator('[data-testid="stMain"]').inner_text())
-    return texts
+        latest = main.inner_text()
+        if latest == text:
+            return text
+        text = latest
+        tab.wait_for_timeout(700)
+    return text
 
 
 @pytest.fixture(scope="module")
