@@ -30,6 +30,8 @@ pytestmark = [pytest.mark.scaleout, pytest.mark.browser]
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["", "pair?a=USA&b=CHN", "brief?a=USA&b=CHN", "network", "articles", "data"]
 SERVERS = 3
+CHARTS_DRAWN = ("() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+                ".every(chart => chart.querySelector('.main-svg'))")
 
 
 def _events_metric(text: str) -> str:
@@ -65,12 +67,15 @@ def _page_texts(tabs, urls: list[str]) -> list[str]:
 
 def _settled_text(tab) -> str:
     """The main area's text once the script run is over and charts have drawn: the same
-    text twice, 0.7 s apart (Plotly draws after the run ends)."""
+    text twice, 0.7 s apart (Plotly draws after the run ends). Tables are canvases: their
+    cells are not in the text; metrics, captions and chart labels are."""
+    tab.bring_to_front()  # a background tab may never draw its charts (no animation frames)
     tab.locator('[data-testid="stMain"] h1').first.wait_for(timeout=90_000)
     main = tab.locator('[data-testid="stMain"]')
     text, deadline = None, time.monotonic() + 60
     while time.monotonic() < deadline:
         tab.locator(IDLE).wait_for(timeout=90_000)
+        tab.wait_for_function(CHARTS_DRAWN, timeout=60_000)
         latest = main.inner_text()
         if latest == text:
             return text
