@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -31,8 +32,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _add_missing_tables(con)
         _add_direction_to_pair_month(con)
         return False
-    con.execute("begin")
-    try:
+    with _one_commit(con, "create lake: tables, CAMEO codes, countries", command="create"):
         for statement in _statements(SCHEMA_SQL.read_text()):
             con.execute(statement)
         _insert_rows(con, "cameo_codes",
@@ -41,11 +41,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _insert_rows(con, "countries",
                      [(c.cameo_code, c.code, c.name, c.is_state) for c in reference.all_country_codes()])
         con.execute("insert into ingest_commits values (0, now())")
-        set_commit_message(con, "create lake: tables, CAMEO codes, countries", {"command": "create"})
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return True
 
 
@@ -56,24 +51,33 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) 
     con.execute(f"insert into {table} select " + ", ".join(f"unnest(${name})" for name in columns), columns)
 
 
-def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
-    """A lake made before the rollups existed gets them, built from its events, in one commit."""
-    have = {r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where database_name = $db", {"db": LAKE_ALIAS}).fetchall()}
-    if all(t in have for t in rollups.ROLLUP_TABLES):
-        return
+@contextlib.contextmanager
+def _one_commit(con: duckdb.DuckDBPyConnection, message: str, command: str = "migrate"):
+    """The body's statements and a commit message as one DuckLake commit, or nothing."""
     con.execute("begin")
     try:
-        for statement in _statements(SCHEMA_SQL.read_text()):
-            if statement.startswith("create table") and statement.split()[5] in rollups.ROLLUP_TABLES:
-                con.execute(statement)  # (other missing tables: _add_missing_tables)
-        rollups.backfill(con)
-        set_commit_message(con, "add rollups (pair_month, day_volume, country_month) built from events",
-                           {"command": "migrate"})
+        yield
+        set_commit_message(con, message, {"command": command})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = $db", {"db": LAKE_ALIAS}).fetchall()}
+
+
+def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
+    """A lake made before the rollups existed gets them, built from its events, in one commit."""
+    if all(t in _table_names(con) for t in rollups.ROLLUP_TABLES):
+        return
+    with _one_commit(con, "add rollups (pair_month, day_volume, country_month) built from events"):
+        for statement in _statements(SCHEMA_SQL.read_text()):
+            if statement.startswith("create table") and statement.split()[5] in rollups.ROLLUP_TABLES:
+                con.execute(statement)  # (other missing tables: _add_missing_tables)
+        rollups.backfill(con)
 
 
 def _add_direction_to_pair_month(con: duckdb.DuckDBPyConnection) -> None:
@@ -81,38 +85,24 @@ def _add_direction_to_pair_month(con: duckdb.DuckDBPyConnection) -> None:
     column and rebuild the rollups from the events, in one commit."""
     if rollups.has_direction(con):
         return
-    con.execute("begin")
-    try:
+    with _one_commit(con, "rollups: pair_month by direction (initiator_is_a), rebuilt from events"):
         con.execute("alter table lake.pair_month add column initiator_is_a boolean")
         rollups.backfill(con)
-        set_commit_message(con, "rollups: pair_month by direction (initiator_is_a), rebuilt from events",
-                           {"command": "migrate"})
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Tables added to the schema since a lake was made (coded_events) are created empty."""
-    have = {r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where database_name = $db", {"db": LAKE_ALIAS}).fetchall()}
+    have = _table_names(con)
     missing = [s for s in _statements(SCHEMA_SQL.read_text())
                if s.startswith("create table") and s.split()[5] not in have]
     if not missing:
         return
-    con.execute("begin")
-    try:
+    names = ", ".join(s.split()[5] for s in missing)
+    with _one_commit(con, f"add tables: {names}"):
         for statement in missing:
             con.execute(statement)
-        names = ", ".join(s.split()[5] for s in missing)
         if "ingest_commits" in names:
             con.execute("insert into ingest_commits values (0, now())")  # loads count from here
-        set_commit_message(con, f"add tables: {names}", {"command": "migrate"})
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def commits_so_far(con: duckdb.DuckDBPyConnection) -> int:

@@ -237,6 +237,7 @@ def code_article(article: Article) -> list[CodedEvent]:
                 cue = replace(cue, code="130", root="13")  # a threat of the act, not the act
             lead = field == "title" or position <= LEAD_SENTENCES
             confidence = cue.strength * (1 if len(countries) == 2 else 0.75) * (1 if lead else 0.9)
+            when, basis = dates.resolve(sentence, published) if published else (None, "unknown")
             for first, second in _pairs(found, cue_at):
                 initiator = _initiator(tokens, first, second, cue_at)
                 initiator_known = initiator is not None
@@ -244,7 +245,6 @@ def code_article(article: Article) -> list[CodedEvent]:
                     a1, a2 = sorted((first.country, second.country))
                 else:
                     a1, a2 = initiator.country, (second if initiator is first else first).country
-                when, basis = dates.resolve(sentence, published) if published else (None, "unknown")
                 code = codes[cue.code]
                 event = CodedEvent(
                     event_id=_event_id(article.url, a1, a2), url=article.url, event_date=when, date_basis=basis,
