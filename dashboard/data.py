@@ -118,6 +118,12 @@ def whole_months(summary: pd.Series) -> tuple:
     return first.replace(day=1), (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
 
 
+def most_active_pair(summary: pd.Series) -> tuple[str, str]:
+    """The pair with the most events over all loaded dates: what the Pair and Brief pages open on."""
+    top = query("top_pairs", start=whole_months(summary)[0], end=whole_months(summary)[1], limit=1)
+    return (top.iloc[0]["country_a"], top.iloc[0]["country_b"]) if len(top) else ("USA", "CHN")
+
+
 def query_latest(name: str, **params: object) -> pd.DataFrame:
     """A named query on the latest data whatever is pinned (the Data page's history)."""
     return query(name, snapshot=current_snapshot(), **params)

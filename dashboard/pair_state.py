@@ -7,8 +7,9 @@ show plus short notices saying which parameters were ignored and why.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from dashboard import url
 from dashboard.countries import resolve
@@ -97,27 +98,32 @@ def period_end(period: dt.date, grain: str) -> dt.date:
 def parse(
     params: Mapping[str, object],
     codes: list[str],
-    default_pair: tuple[str, str],
+    default_pair: tuple[str, str] | Callable[[], tuple[str, str]],
     default_range: tuple[dt.date, dt.date],
     names: dict[str, str] | None = None,
 ) -> PairView:
+    """default_pair may be a function: it is called only when the URL names no usable pair."""
     notices: list[str] = []
 
-    def country(key: str, fallback: str) -> str:
+    @cache
+    def fallback_pair() -> tuple[str, str]:
+        return default_pair() if callable(default_pair) else default_pair
+
+    def country(key: str, fallback: Callable[[], str]) -> str:
         raw = _one(params, key)
         if raw is None:
-            return fallback
+            return fallback()
         code = resolve(raw, codes, names)
         if code is None:
-            notices.append(f"Unknown country {raw[:40]!r} in '{key}'; showing {fallback}.")
-            return fallback
+            notices.append(f"Unknown country {raw[:40]!r} in '{key}'; showing {fallback()}.")
+            return fallback()
         return code
 
-    a = country("a", default_pair[0])
-    b = country("b", default_pair[1] if default_pair[1] != a else default_pair[0])
+    a = country("a", lambda: fallback_pair()[0])
+    b = country("b", lambda: fallback_pair()[1] if fallback_pair()[1] != a else fallback_pair()[0])
     if a == b:
-        notices.append(f"'a' and 'b' are both {a}; showing {default_pair[0]}–{default_pair[1]}.")
-        a, b = default_pair
+        notices.append(f"'a' and 'b' are both {a}; showing {fallback_pair()[0]}–{fallback_pair()[1]}.")
+        a, b = fallback_pair()
 
     start, end, date_notices = url.date_range(params, default_range)
     notices += date_notices

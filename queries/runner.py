@@ -52,6 +52,8 @@ class Param:
         """Validate one value against the declared type, or raise QueryError."""
         if self.type.startswith("ints("):
             return self._parse_ints(raw)
+        if self.type.startswith("dates("):
+            return self._parse_dates(raw)
         text = str(raw).strip()
         if len(text) > 200:
             raise QueryError(f"--{self.name}: value is too long")
@@ -94,6 +96,16 @@ class Param:
                 raise QueryError(f"--{self.name}: {text!r} is not a CAMEO code such as 042 (or 'any')")
             return text
         raise QueryError(f"query header declares unknown type {self.type!r}")  # a bug in a .sql file
+
+    def _parse_dates(self, raw: object) -> list[dt.date]:
+        """dates(n): up to n dates, a list or YYYY-MM-DD,YYYY-MM-DD."""
+        most = int(self.type[6:-1])
+        items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+        texts = [str(item).strip() for item in items if str(item).strip()]
+        if not 1 <= len(texts) <= most:
+            raise QueryError(f"--{self.name}: give 1 to {most} dates separated by commas, e.g. 2024-01-01,2024-03-01")
+        single = Param(self.name, "date", None, self.help)
+        return sorted({single.parse(text) for text in texts})
 
     def _parse_ints(self, raw: object) -> list[int]:
         """ints(lo,hi): a list like 3,4 (or [3, 4]); 'all' is every value in lo..hi."""

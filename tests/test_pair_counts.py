@@ -15,6 +15,7 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ingest.layouts import EVENTS_V1
@@ -29,8 +30,8 @@ START, END = dt.date(2018, 1, 1), dt.date(2018, 6, 30)
 COL = {
     "GLOBALEVENTID": 0, "SQLDATE": 1, "Actor1Code": 5, "Actor1CountryCode": 7, "Actor2Code": 15,
     "Actor2CountryCode": 17, "EventCode": 26, "EventRootCode": 28, "QuadClass": 29,
-    "GoldsteinScale": 30, "NumSources": 32, "AvgTone": 34, "ActionGeo_FullName": 50,
-    "ActionGeo_FeatureID": 55,
+    "GoldsteinScale": 30, "NumMentions": 31, "NumSources": 32, "AvgTone": 34, "ActionGeo_FullName": 50,
+    "ActionGeo_FeatureID": 55, "SOURCEURL": 57,
 }
 
 
@@ -62,6 +63,7 @@ def _raw_events() -> list[dict]:
             "sources": None if v["NumSources"] is None else int(v["NumSources"]),
             "tone": None if v["AvgTone"] is None else float(v["AvgTone"]),
             "place": v["ActionGeo_FeatureID"] or v["ActionGeo_FullName"] or "",
+            "mentions": int(v["NumMentions"]), "url": v["SOURCEURL"],
         })
     return events
 
@@ -183,3 +185,44 @@ def test_directions_mirror_when_the_pair_is_swapped(sample_con) -> None:
     forward = {k: n for k, (n, _) in _actual(sample_con, "USA", "CHN", "raw").items()}
     backward = {(p, flip[d], q): n for (p, d, q), (n, _) in _actual(sample_con, "CHN", "USA", "raw").items()}
     assert forward == backward
+
+
+# --- spike cards: top codes and top articles per period ------------------------------------
+
+
+def _recount_cards(periods: list[dt.date], limit: int) -> dict[tuple, list]:
+    """(month, 'code' | 'source') -> [(code or url, events)] in the page's order."""
+    by_month: dict[dt.date, list[dict]] = defaultdict(list)
+    for e in _pair_events():
+        by_month[e["date"].replace(day=1)].append(e)
+    cards = {}
+    for month in periods:
+        codes: dict[str, int] = defaultdict(int)
+        urls: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for e in by_month[month]:
+            codes[e["code"]] += 1
+            if e["url"] and e["url"].startswith("http"):
+                urls[e["url"]][0] += 1
+                urls[e["url"]][1] += e["mentions"]
+        cards[(month, "code")] = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        ranked = sorted(urls.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
+        cards[(month, "source")] = [(url, n) for url, (n, _) in ranked]
+    return cards
+
+
+def test_spike_cards_equal_the_recount(sample_con) -> None:
+    periods = [dt.date(2018, 2, 1), dt.date(2018, 5, 1)]  # two months, not adjacent: the one between is left out
+    frame = run(sample_con, "pair_spike_cards", {"a": "CHN", "b": "USA", "periods": periods, "start": periods[0],
+                                                 "end": dt.date(2018, 5, 31), "grain": "month", "limit": 4})
+    frame["day"] = pd.to_datetime(frame["period"]).dt.date
+    actual = {}
+    for (day, section), rows in frame.groupby(["day", "section"], sort=False):
+        key = rows["event_code"] if section == "code" else rows["source_url"]
+        actual[(day, section)] = list(zip(key, rows["events"].astype(int), strict=True))
+    expected = _recount_cards(periods, 4)
+    assert expected[(periods[0], "source")], "the sample should have articles in February 2018"
+    assert actual == {k: v for k, v in expected.items() if v}
+    codes = frame[frame["section"] == "code"]
+    assert codes["description"].notna().all()  # every code named from the CAMEO lookup
+    outlets = frame.loc[frame["section"] == "source", "outlet"]
+    assert (outlets.str.len() > 0).all() and not outlets.str.startswith("www.").any()

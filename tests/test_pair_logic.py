@@ -397,6 +397,60 @@ def test_ten_times_the_events_of_a_period_is_a_volume_spike(geo_usa_monthly) -> 
     assert ((after["period"] == series["period"].iloc[t]) & (after["kind"] == "volume")).any()
 
 
+def test_the_default_pair_is_looked_up_only_when_the_url_names_no_usable_pair() -> None:
+    """The busiest-pair query costs a scan: a link that names its pair must not pay for it."""
+    calls = []
+
+    def busiest() -> tuple[str, str]:
+        calls.append(1)
+        return ("CHN", "USA")
+
+    codes, rng = ["CHN", "LBY", "RUS", "USA"], (dt.date(2020, 1, 1), dt.date(2020, 12, 31))
+    view = pair_state.parse({"a": "LBY", "b": "RUS"}, codes, busiest, rng)
+    assert (view.a, view.b, calls) == ("LBY", "RUS", [])
+    view = pair_state.parse({}, codes, busiest, rng)
+    assert (view.a, view.b, len(calls)) == ("CHN", "USA", 1)
+    view = pair_state.parse({"a": "XXX", "b": "RUS"}, codes, busiest, rng)
+    assert (view.a, view.b) == ("CHN", "RUS") and view.notices
+
+
+def test_latest_spikes_agree_with_find_spikes_on_each_pairs_own_series(sample_con) -> None:
+    """The Overview judges every pair's latest month at once; it must flag exactly what the Pair
+    page's find_spikes flags in that month on the pair's own series (real rows, 1979-2020)."""
+    found_any = False
+    for year in (1986, 2012, 2015, 2018):
+        last = dt.date(year, 12, 31)
+        months = run(sample_con, "recent_pair_months", {"start": dt.date(year - 1, 12, 1), "end": last,
+                                                        "min_events": 1})
+        expected = []
+        for (a, b), rows in months.groupby(["country_a", "country_b"]):
+            flagged = spikes.find_spikes(spikes.per_period(rows, rows["period"].min(), last, "month"))
+            latest = flagged[pd.to_datetime(flagged["period"]) == pd.Timestamp(dt.date(year, 12, 1))]
+            expected += [(a, b, k, pytest.approx(z)) for k, z in latest[["kind", "z"]].itertuples(index=False)]
+        got = [(s["a"], s["b"], s["kind"], s["z"]) for s in spikes.latest_spikes(months, last, pairs=10_000)]
+        assert sorted(got, key=str) == sorted(expected, key=str)
+        found_any |= bool(got)
+    assert found_any, "the sample has latest-month spikes (e.g. December 2012); none found means a lost subject"
+
+
+def test_latest_spikes_reports_a_boosted_latest_month_of_the_busiest_pairs_only(geo_usa_monthly) -> None:
+    """Overview: a pair whose latest month has ten times its usual events is reported, unless it is
+    not among the busiest `pairs` of the year."""
+    last = GEO_USA["end"]
+    latest = pd.Timestamp(last.replace(day=1))
+    busy = geo_usa_monthly.assign(country_a="GEO", country_b="USA")
+    quiet = busy.assign(country_a="ARM", events=(busy["events"] // 4).clip(lower=1))
+    assert spikes.latest_spikes(pd.concat([busy, quiet]), last, pairs=2) == [], "no spike before the boost"
+
+    boosted_quiet = quiet.assign(events=quiet["events"].where(pd.to_datetime(quiet["period"]) != latest,
+                                                              quiet["events"] * 10))
+    months = pd.concat([busy, boosted_quiet])
+    found = spikes.latest_spikes(months, last, pairs=2)
+    assert [(s["a"], s["b"], s["kind"]) for s in found] == [("ARM", "USA", "volume")]
+    assert pd.Timestamp(found[0]["period"]) == latest
+    assert spikes.latest_spikes(months, last, pairs=1) == []  # ARM-USA is not the busiest pair
+
+
 def test_per_period_fills_empty_periods_with_zero(geo_usa_monthly) -> None:
     months, events, conflict = _monthly_series(geo_usa_monthly)
     empty = [m for m, n in zip(months, events, strict=True) if n == 0]

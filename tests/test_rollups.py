@@ -62,7 +62,7 @@ def test_movers_from_rollups_equal_raw_rows(sample_con, window: tuple[str, str])
 
 EDGE_WINDOWS = [("1979-01-01", "2020-07-31"), ("2011-06-10", "2012-03-17"), ("2018-01-01", "2018-06-30"),
                 ("2012-05-03", "2012-05-20"), ("2015-01-31", "2015-12-01")]
-PAIRS = [("GEO", "RUS"), ("RUS", "GEO"), ("USA", "CHN"), ("CHN", "USA"), ("USA", "GEO")]
+PAIRS = [("GEO", "RUS"), ("RUS", "GEO"), ("USA", "CHN"), ("CHN", "USA"), ("USA", "GEO"), ("ALB", "SRB")]  # the last: no events
 
 
 @pytest.mark.parametrize("window", EDGE_WINDOWS, ids=lambda w: f"{w[0]}..{w[1]}")

@@ -9,16 +9,14 @@ import streamlit as st
 
 from dashboard import brief as briefs
 from dashboard import charts, pair_state, spikes
-from dashboard.data import current_snapshot, query, require_events, whole_months
+from dashboard.data import current_snapshot, most_active_pair, query, require_events
 from dashboard.shared import pinned, write_url
 
 countries = query("countries")
 codes = countries["code"].tolist()
 names = dict(zip(countries["code"], countries["name"], strict=True))
 summary = require_events()
-top = query("top_pairs", start=whole_months(summary)[0], end=whole_months(summary)[1], limit=1)
-default_pair = (top.iloc[0]["country_a"], top.iloc[0]["country_b"]) if len(top) else ("USA", "CHN")
-view = pair_state.parse(st.query_params.to_dict(), codes, default_pair,
+view = pair_state.parse(st.query_params.to_dict(), codes, lambda: most_active_pair(summary),
                         (summary["first_date"].date(), summary["last_date"].date()), names)
 if "from" not in st.query_params:  # no window asked for: the pair's own active period
     whole = query("pair_summary", a=view.a, b=view.b, start=view.start, end=view.end).iloc[0]

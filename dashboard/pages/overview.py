@@ -65,14 +65,7 @@ with right:
 st.markdown(f"**Spikes in the latest month ({last:%B %Y})**")
 year_before = (pd.Timestamp(last.replace(day=1)) - pd.DateOffset(months=12)).date()
 months = query("recent_pair_months", start=year_before, end=month_end, min_events=10)
-found = []
-# The 100 busiest pairs of the year are scanned: the loop is Python, one series per pair.
-busiest = months.groupby(["country_a", "country_b"])["events"].sum().nlargest(100).index
-months = months.set_index(["country_a", "country_b"]).loc[lambda d: d.index.isin(busiest)].reset_index()
-for (a, b), rows in months.groupby(["country_a", "country_b"]):
-    flagged = spikes.find_spikes(spikes.per_period(rows, rows["period"].min(), last, "month"))
-    latest = flagged[pd.to_datetime(flagged["period"]) == pd.Timestamp(last.replace(day=1))]
-    found += [{"a": a, "b": b, **spike} for spike in latest.to_dict("records")]
+found = spikes.latest_spikes(months, last, pairs=100)
 if not found:
     st.caption("None of the 100 busiest pairs of states spiked in the latest month (method: Pair page, Spikes).")
 for spike in sorted(found, key=lambda s: -s["z"])[:8]:

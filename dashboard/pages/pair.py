@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
-from dashboard.data import query, require_events, whole_months
+from dashboard.data import most_active_pair, query, require_events
 from dashboard.highlight import plain
 from dashboard.selection import clicked_bar
 from dashboard.shared import with_pin, write_url
@@ -42,10 +42,9 @@ countries = query("countries")
 codes = countries["code"].tolist()
 names = dict(zip(countries["code"], countries["name"], strict=True))
 summary = require_events()
-top = query("top_pairs", start=whole_months(summary)[0], end=whole_months(summary)[1], limit=1)
-default_pair = (top.iloc[0]["country_a"], top.iloc[0]["country_b"]) if len(top) else ("USA", "CHN")
 default_range = (summary["first_date"].date(), summary["last_date"].date())
-view = pair_state.parse(st.query_params.to_dict(), codes, default_pair, default_range, names)
+view = pair_state.parse(st.query_params.to_dict(), codes, lambda: most_active_pair(summary), default_range,
+                        names)
 if "a" not in st.query_params:  # no pair asked for: open on the pair's own active years
     whole = query("pair_summary", a=view.a, b=view.b, start=default_range[0], end=default_range[1])
     if whole.iloc[0]["events"]:
@@ -131,7 +130,8 @@ kpis[3].metric("Latest event", "–" if pd.isna(now["last_event"]) else f"{now['
 
 # --- timeline --------------------------------------------------------------------------------
 activity = query("pair_activity", a=a, b=b, start=start, end=end, grain=grain, count=view.count, **filters)
-coded = query("coded_events", a=a, b=b, start=start, end=end, limit=200) if view.coded else None
+coded = (query("coded_events", a=a, b=b, start=start, end=end, limit=200)
+         if view.coded and summary["coded_events"] else None)
 volume = query("volume_by_period", start=start, end=end, grain=grain) if view.share else None
 flagged = spikes.find_spikes(spikes.per_period(activity, start, end, grain)) if len(activity) else pd.DataFrame()
 st.caption(f"{COUNT_HELP[view.count]} Per {grain}, {start} to {end}. Click a bar to list its events.")
@@ -187,7 +187,14 @@ st.caption(
 )
 if flagged.empty:
     st.write("No spikes in this range.")
-for spike in flagged.head(6).itertuples():
+shown = flagged.head(6)
+card_rows = pd.DataFrame(columns=["section", "day"])
+if len(shown):
+    spike_starts = sorted({period.date() for period in shown["period"]})
+    card_rows = query("pair_spike_cards", a=a, b=b, periods=tuple(spike_starts), start=spike_starts[0],
+                      end=pair_state.period_end(spike_starts[-1], grain), grain=grain, limit=5)
+    card_rows["day"] = pd.to_datetime(card_rows["period"]).dt.date
+for spike in shown.itertuples():
     p_start = spike.period.date()
     p_end = pair_state.period_end(p_start, grain)
     with st.container(border=True):
@@ -198,10 +205,11 @@ for spike in flagged.head(6).itertuples():
             st.markdown(f"**{p_start:%Y-%m-%d}** ({grain}) · **conflict share {spike.conflict_share:.0%}** "
                         f"against a usual {spike.baseline_share:.0%} (z = {spike.z:.1f}), {spike.events:,} events")
         left, right = st.columns(2)
-        codes_top = query("pair_top_codes", a=a, b=b, start=p_start, end=p_end, limit=5)
+        card = card_rows[card_rows["day"] == p_start]
+        codes_top = card[card["section"] == "code"]
         left.dataframe(codes_top[["event_code", "description", "events"]], hide_index=True,
                        column_config={"event_code": "CAMEO", "description": "Event type", "events": "Events"})
-        sources = query("pair_top_sources", a=a, b=b, start=p_start, end=p_end, limit=5)
+        sources = card[card["section"] == "source"]
         if sources.empty:
             right.caption("No source URLs: GDELT 1.0 backfile rows (before April 2013) carry none.")
         else:
