@@ -13,13 +13,6 @@ with pair_coded as (
       and event_date between $start and $end
 ),
 
--- only the articles of these events: a join against every article would read every body
-pair_articles as (
-    select url, title, body, outlet, published_at, language
-    from articles
-    where url in (select url from pair_coded)
-),
-
 final as (
     select
         e.event_id,
@@ -46,7 +39,7 @@ final as (
         coalesce(a.language, e.language) as language
     from pair_coded e
     left join cameo_codes c on c.event_code = e.event_code
-    left join pair_articles a on a.url = e.url
+    left join articles a on a.url = e.url
     order by e.event_date, e.confidence desc, e.event_id
     limit $limit
 )
