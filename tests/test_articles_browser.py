@@ -9,13 +9,7 @@ then check what it showed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -23,13 +17,16 @@ from urllib.parse import quote
 import pytest
 
 from ingest.load import load
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    streamlit_server,
+    sync_playwright,
+)
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = Path("/tmp/articles_xss.png")
 
 TITLE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">**bold**'
@@ -39,18 +36,6 @@ BODY = (f"{ARABIC}\n<script>window.__xss=3</script><img src=x onerror=\"window._
 # Test metadata, made up. The ")![...](...)" tail tries to break out of a Markdown link.
 URL = "https://example.org/bilateral-test/xss-article)![injected](https://example.org/injected.png"
 WORD = "onerror"  # in the title and the body, in no sample article
-
-
-def _need(what: str) -> None:
-    if os.environ.get("BILATERAL_CI"):
-        pytest.fail(f"{what}; CI must run the browser tests")
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -71,39 +56,8 @@ def hostile_lake(sample_lake: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="module")
 def server(hostile_lake: Path, tmp_path_factory: pytest.TempPathFactory):
     """`streamlit run app.py` on the hostile lake; always terminated."""
-    if not Path(CHROMIUM).is_file():
-        _need(f"{CHROMIUM} is missing (apt-get install chromium)")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env={**os.environ, "BILATERAL_LAKE": str(hostile_lake)}, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health in 90 s: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+    with streamlit_server(hostile_lake, tmp_path_factory.mktemp("streamlit")) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 @dataclass(frozen=True)
@@ -121,10 +75,6 @@ class Shown:
 @pytest.fixture(scope="module")
 def shown(server: str) -> Shown:
     """Open /articles?q=onerror, click the "Search articles" tab, wait for the result, screenshot."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("the playwright package is not installed (pip install -r requirements-dev.txt)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

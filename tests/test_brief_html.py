@@ -5,7 +5,6 @@ builds it, from real query results on the sample lake."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -19,10 +18,8 @@ from dashboard.brief import Brief, to_html
 from dashboard.pair_state import auto_grain
 from queries import lake as lakes
 from queries.runner import run
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 GENERATED = dt.datetime(2025, 12, 3, 9, 30, tzinfo=dt.UTC)
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # Attributes that make a browser fetch something when the element is parsed or shown.
@@ -274,21 +271,11 @@ def test_a_javascript_url_is_not_a_link(georgia_usa) -> None:
 
 # --- in a browser --------------------------------------------------------------------------------
 
-def _need(what: str) -> None:
-    if os.environ.get("BILATERAL_CI"):
-        pytest.fail(f"{what}; CI must run the browser tests")
-    pytest.skip(what)
-
 
 @pytest.fixture(scope="module")
 def opened(china_usa, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The saved brief opened from disk in headless Chromium, every request recorded."""
-    if not Path(CHROMIUM).is_file():
-        _need(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    require_chromium()
     _, text = china_usa
     path = tmp_path_factory.mktemp("brief") / "brief_CHN_USA_2018-03-01_2018-03-31.html"
     path.write_text(text, encoding="utf-8")

@@ -8,24 +8,23 @@ the sample lake. Each click is made on the most isolated marker of its kind, so 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    streamlit_server,
+    sync_playwright,
+)
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGE = "/network?from=2012-01-01&to=2012-12-31"
 VIEWPORT = {"width": 1400, "height": 1400}  # the whole graph on screen
 
@@ -48,63 +47,15 @@ MARKER_JS = """kind => {
 }"""
 
 
-def _need(what: str) -> None:
-    if os.environ.get("BILATERAL_CI"):
-        pytest.fail(f"{what}; CI must run the browser tests")
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(sample_lake: Path, tmp_path_factory: pytest.TempPathFactory):
     """`streamlit run app.py` on the sample lake; always terminated."""
-    if not Path(CHROMIUM).is_file():
-        _need(f"{CHROMIUM} is missing (apt-get install chromium)")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port)],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "BILATERAL_LAKE": str(sample_lake), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health in 90 s: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+    with streamlit_server(sample_lake, tmp_path_factory.mktemp("streamlit")) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
 def browser(server: str):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("the playwright package is not installed (pip install -r requirements-dev.txt)")
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -8,13 +8,7 @@ that click did.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -23,13 +17,11 @@ import pytest
 
 from dashboard.charts import QUAD_CLASSES
 from dashboard.pair_state import period_end
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, need, streamlit_server
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGE = "/pair?a=GEO&b=USA&from=2011-06-01&to=2013-05-31&grain=month"
 SCREENSHOT = Path("/tmp/pair_click.png")
 
@@ -48,54 +40,11 @@ ALL_BARS_JS = """() => document.querySelector('.js-plotly-plot').data
   .flatMap(t => t.x.map((x, i) => ({x, custom: t.customdata[i]})))"""
 
 
-def _need(what: str) -> None:
-    if os.environ.get("BILATERAL_CI"):
-        pytest.fail(f"{what}; CI must run the browser tests")
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(sample_lake: Path, tmp_path_factory: pytest.TempPathFactory):
     """`streamlit run app.py` on the sample lake; always terminated."""
-    if not Path(CHROMIUM).is_file():
-        _need(f"{CHROMIUM} is missing (apt-get install chromium)")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env={**os.environ, "BILATERAL_LAKE": str(sample_lake)}, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health in 90 s: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+    with streamlit_server(sample_lake, tmp_path_factory.mktemp("streamlit")) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 @dataclass(frozen=True)
@@ -114,7 +63,7 @@ def clicked(server: str) -> Click:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _need("the playwright package is not installed (pip install -r requirements-dev.txt)")
+        need("the playwright package is not installed (pip install -r requirements-dev.txt)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -25,27 +21,18 @@ import pytest
 
 from queries import lake as lakes
 from queries.runner import run
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    streamlit_server,
+    sync_playwright,
+)
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SAMPLE_EXPORT = REPO / "data" / "sample" / "events" / "20171126081500.export.CSV.gz"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-def _need(what: str) -> None:
-    if os.environ.get("BILATERAL_CI"):
-        pytest.fail(f"{what}; CI must run the browser tests")
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def shifted_export(folder: Path) -> Path:
@@ -76,39 +63,8 @@ def lake(sample_lake: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(lake: Path, tmp_path_factory: pytest.TempPathFactory):
     """`streamlit run app.py` on the lake copy; always terminated."""
-    if not Path(CHROMIUM).is_file():
-        _need(f"{CHROMIUM} is missing (apt-get install chromium)")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env={**os.environ, "BILATERAL_LAKE": str(lake)}, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health in 90 s: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+    with streamlit_server(lake, tmp_path_factory.mktemp("streamlit")) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 def events_shown(page) -> str:
@@ -129,10 +85,6 @@ def banner(page) -> list[str]:
 
 @pytest.fixture(scope="module")
 def story(server: str, lake: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("the playwright package is not installed (pip install -r requirements-dev.txt)")
     pinned, events_before = lake_state(lake)
     seen: dict = {"pinned": pinned, "events_before": events_before}
     with sync_playwright() as p:

@@ -14,16 +14,23 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from ingest.sample import build_sample
 from queries import lake as lakes
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    healthy,
+    require_chromium,
+    start_streamlit,
+    sync_playwright,
+)
 from tests.conftest import lake_settings
 from tests.services import free_port, lake_env
-from tests.test_pin_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, _need, shifted_export
+from tests.test_pin_browser import IDLE, shifted_export
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.browser]
 
@@ -38,23 +45,6 @@ def _events_metric(text: str) -> str:
     found = re.search(r"Events\s*\n\s*([\d,]+)", text)
     assert found, text[:500]
     return found.group(1)
-
-
-def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env={**os.environ, **env, "BILATERAL_MEMORY_LIMIT": "512MB"},
-            stdout=out, stderr=subprocess.STDOUT)
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
 
 
 def _page_texts(tabs, urls: list[str]) -> list[str]:
@@ -86,12 +76,7 @@ def _settled_text(tab) -> str:
 
 @pytest.fixture(scope="module")
 def story(postgres, moto_s3, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    if not Path(CHROMIUM).is_file():
-        _need(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    require_chromium()
     folder = tmp_path_factory.mktemp("servers")
     env = lake_env(postgres, moto_s3, "servers")
     lake = folder / "lake"
@@ -100,12 +85,12 @@ def story(postgres, moto_s3, tmp_path_factory: pytest.TempPathFactory) -> dict:
     env["BILATERAL_LAKE"] = str(lake)
     ports = [free_port() for _ in range(SERVERS)]
     logs = [folder / f"streamlit-{port}.log" for port in ports]
-    procs = [_start(port, env, log) for port, log in zip(ports, logs, strict=True)]
+    procs = [start_streamlit(port, {**env, "BILATERAL_MEMORY_LIMIT": "512MB"}, log) for port, log in zip(ports, logs, strict=True)]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     seen: dict = {"logs": logs, "env": env, "lake": lake}
     try:
         deadline = time.monotonic() + 120
-        while not all(_healthy(base) for base in bases):
+        while not all(healthy(base) for base in bases):
             for proc, log in zip(procs, logs, strict=True):
                 if proc.poll() is not None:
                     pytest.fail(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
@@ -137,7 +122,7 @@ def story(postgres, moto_s3, tmp_path_factory: pytest.TempPathFactory) -> dict:
                 seen["ingest"] = (ingest.returncode, *ingest.communicate())
                 seen["latest"] = [_events_metric(text) for text in _page_texts(tabs, bases)]
                 seen["pinned_after"] = [_events_metric(t) for t in _page_texts(tabs, [f"{b}/?{pin}" for b in bases])]
-                seen["health"] = [_healthy(base) for base in bases]
+                seen["health"] = [healthy(base) for base in bases]
             finally:
                 browser.close()
     finally:
