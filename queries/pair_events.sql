@@ -7,13 +7,24 @@
 -- @param quad_classes ints(1,4) = all       quad classes to keep
 -- @param root_codes ints(1,20) = all        CAMEO root codes to keep
 with pair_events as (
-    select *
+    -- the page of rows first (limit before the joins): only these rows' other columns are read
+    select event_id, event_date, actor1_country, actor1_name, actor2_country, actor2_name, event_code,
+           quad_class, goldstein, avg_tone, num_mentions, num_sources, action_geo_name, source_url
     from events
     where pair_a = least($a, $b) and pair_b = greatest($a, $b)
       and pair_a <> pair_b
       and event_date between $start and $end
       and list_contains($quad_classes, quad_class)
       and list_contains($root_codes, event_root_code::integer)
+    order by event_date, event_id
+    limit $limit
+),
+
+titles as (
+    select url, any_value(title) as title
+    from articles
+    where url in (select source_url from pair_events)
+    group by url
 ),
 
 final as (
@@ -33,12 +44,11 @@ final as (
         e.num_sources,
         e.action_geo_name,
         e.source_url,
-        a.title as article_title
+        t.title as article_title
     from pair_events e
     left join cameo_codes c on c.event_code = e.event_code
-    left join articles a on a.url = e.source_url
+    left join titles t on t.url = e.source_url
     order by e.event_date, e.event_id
-    limit $limit
 )
 
 select * from final

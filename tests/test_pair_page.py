@@ -87,3 +87,7 @@ def test_period_in_url_opens_the_drilldown(pair_page, sample_con) -> None:
     expected = run(sample_con, "pair_events", {"a": "GEO", "b": "USA", "start": "2012-06-01", "end": "2012-06-30"})
     table = next(d for d in at.dataframe if "event_id" in d.value.columns)
     assert sorted(table.value["event_id"]) == sorted(expected["event_id"])
+    rows = sample_con.execute("select count(*) from lake.events where pair_a = 'GEO' and pair_b = 'USA' "
+                              "and event_date between '2012-06-01' and '2012-06-30'").fetchone()[0]
+    assert rows == len(expected) > 0
+    assert any(c.value.startswith(f"{rows:,} raw event rows") for c in at.caption), [c.value for c in at.caption]
