@@ -153,8 +153,10 @@ if coded is not None and len(coded):
     st.caption("Found by Bilateral's article coder in articles loaded with `python -m ingest articles`, one per "
                "article and pair; not GDELT rows, not in the counts above. Confidence ranks them (0–1); "
                "direction is given only where the sentence shows who acted.")
+    # A long list would push the spikes off the screen: more than three fold away.
+    listing = st.expander(f"Show {min(len(coded), 20)} of them, by date") if len(coded) > 3 else st.container()
     for row_ in coded.head(20).itertuples():
-        with st.container(border=True):
+        with listing, st.container(border=True):
             arrow = (f"{names.get(row_.actor1_country, row_.actor1_country)} → "
                      f"{names.get(row_.actor2_country, row_.actor2_country)}" if row_.direction_known
                      else f"{names.get(row_.actor1_country, row_.actor1_country)} – "
@@ -208,7 +210,9 @@ for spike in shown.itertuples():
         card = card_rows[card_rows["day"] == p_start]
         codes_top = card[card["section"] == "code"]
         left.dataframe(codes_top[["event_code", "description", "events"]], hide_index=True,
-                       column_config={"event_code": "CAMEO", "description": "Event type", "events": "Events"})
+                       column_config={"event_code": st.column_config.TextColumn("CAMEO", width="small"),
+                                      "description": st.column_config.TextColumn("Event type", width="medium"),
+                                      "events": st.column_config.NumberColumn("Events", width="small")})
         sources = card[card["section"] == "source"]
         if sources.empty:
             right.caption("No source URLs: GDELT 1.0 backfile rows (before April 2013) carry none.")
