@@ -33,25 +33,17 @@ top_sources as (
     qualify row_number() over (partition by period order by events desc, mentions desc, source_url) <= $limit
 ),
 
-titles as (
-    select url, any_value(title) as title
-    from articles
-    where url in (select source_url from top_sources)
-    group by url
-),
-
 final as (
     select 'code' as section, c.period, c.event_code, d.description,
-           null::varchar as source_url, null::varchar as outlet, null::varchar as title,
+           null::varchar as source_url, null::varchar as outlet,
            c.events, null::bigint as mentions
     from top_codes c
     left join cameo_codes d on d.event_code = c.event_code
     union all
     select 'source', s.period, null, null, s.source_url,
-           regexp_extract(s.source_url, '^https?://(?:www\.)?([^/:]+)', 1), t.title,
+           regexp_extract(s.source_url, '^https?://(?:www\.)?([^/:]+)', 1),
            s.events, s.mentions::bigint
     from top_sources s
-    left join titles t on t.url = s.source_url
 )
 
 select * from final
