@@ -36,7 +36,8 @@ WINDOWS = {  # month-aligned windows are answered from the rollups, others from 
 
 
 def _params(query: runner.Query, window: dict[str, str], event_id: int) -> dict[str, object]:
-    given = {"a": "USA", "b": "CHN", "country": "USA", "event_id": event_id, "q": "trade", **window}
+    given = {"a": "USA", "b": "CHN", "country": "USA", "event_id": event_id, "q": "trade",
+             "periods": "2018-02-01,2018-05-01", **window}
     return {p.name: given[p.name] for p in query.params if p.name in given}
 
 
