@@ -272,7 +272,10 @@ for _ in range(25):
     closed.add(id(con))
     con.close()
     del con
-print("no-reuse")
+# No id came back in 25 tries: a fresh connection must still get its own, working index.
+con = lakes.connect(lake)
+search.ensure_index(con)
+print(len(run(con, "article_search", {"q": "juncker"})), "no-reuse")
 """
 
 
@@ -281,9 +284,7 @@ def test_a_new_connection_that_reuses_an_old_id_gets_its_own_index(sample_lake: 
     out = subprocess.run([sys.executable, "-c", _REUSE_SCRIPT, str(sample_lake)], cwd=REPO,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    if out.stdout.strip() == "no-reuse":
-        pytest.skip("CPython did not reuse the connection's id")
-    assert out.stdout.strip() == "14"
+    assert out.stdout.strip() in ("14", "14 no-reuse")  # the latter when CPython reused no id this time
 
 
 def test_article_search_runs_from_the_command_line(sample_lake: Path, capsys: pytest.CaptureFixture) -> None:
