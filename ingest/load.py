@@ -229,7 +229,8 @@ def _commit(con: duckdb.DuckDBPyConnection, summary: Summary) -> Summary:
             {"command": summary.command, "files": [Path(p).name for p in paths], "added": summary.added,
              "duplicates": summary.duplicates, "rows_read": summary.rows_read},
         )
-        con.execute("commit")
+        with lakes.commit_gate(con):
+            con.execute("commit")
     except BaseException:
         try:
             con.execute("rollback")

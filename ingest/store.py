@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import reference, rollups
-from queries.lake import LAKE_ALIAS
+from queries.lake import LAKE_ALIAS, commit_gate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 REJECTIONS_FILE = "rejections.jsonl"
@@ -58,7 +58,8 @@ def _one_commit(con: duckdb.DuckDBPyConnection, message: str, command: str = "mi
     try:
         yield
         set_commit_message(con, message, {"command": command})
-        con.execute("commit")
+        with commit_gate(con):
+            con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from queries.lake import LAKE_ALIAS, snapshot_alias
+from queries.lake import LAKE_ALIAS, read_retrying, snapshot_alias, wait_for_commit
 from queries.text import search_form
 
 SQL_DIR = Path(__file__).resolve().parent
@@ -235,6 +235,7 @@ def run(
         ensure_index(con)
     twin = _twin(name)
     sql = twin.sql if twin and twin.answers(bound) else query.sql
+    wait_for_commit(con)  # a writer committing now would otherwise find the catalog locked
     cursor = con.cursor()  # a cursor per query: safe across Streamlit's threads
     try:
         # A cursor starts in the default database: point it at the lake, or at a pinned snapshot.
@@ -242,7 +243,7 @@ def run(
         cursor.execute(f"USE {alias}")
         used = {k: v for k, v in bound.items() if f"${k}" in sql}  # a twin may not use every parameter
         try:
-            return cursor.execute(sql, used).df()
+            return read_retrying(cursor, sql, used).df()
         except duckdb.BinderException as err:
             # A lake not yet upgraded (its pair_month has no initiator_is_a; the dashboard and the
             # next ingest add it): answer from the events.
@@ -251,3 +252,4 @@ def run(
             return cursor.execute(query.sql, {k: v for k, v in bound.items() if f"${k}" in query.sql}).df()
     finally:
         cursor.close()
+
