@@ -87,7 +87,11 @@ def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFr
     """Run a named query (queries/<name>.sql) on the latest data, or on the pinned snapshot."""
     snapshot = snapshot if snapshot is not None else pinned()
     key = snapshot if snapshot is not None else current_snapshot()
-    return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None, lake_key())
+    try:
+        return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None, lake_key())
+    except runner.QueryError as err:  # e.g. stopped at the time limit: one line, not a traceback
+        st.error(str(err), icon=":material/timer_off:")
+        st.stop()
 
 
 def search(name: str, **params: object) -> pd.DataFrame | None:

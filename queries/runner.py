@@ -13,7 +13,9 @@ user input never becomes SQL text.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -242,6 +244,9 @@ def run(
         alias = LAKE_ALIAS if snapshot is None else snapshot_alias(con, int(snapshot))
         cursor.execute(f"USE {alias}")
         used = {k: v for k, v in bound.items() if f"${k}" in sql}  # a twin may not use every parameter
+        # A time limit, so that no URL can keep a server busy: the query is interrupted.
+        timer = threading.Timer(query_seconds(), cursor.interrupt)
+        timer.start()
         try:
             return read_retrying(cursor, sql, used).df()
         except duckdb.BinderException as err:
@@ -250,6 +255,19 @@ def run(
             if sql is query.sql or "initiator_is_a" not in str(err):
                 raise
             return cursor.execute(query.sql, {k: v for k, v in bound.items() if f"${k}" in query.sql}).df()
+        except duckdb.InterruptException:
+            raise QueryError(f"{name} ran longer than {query_seconds():g} s and was stopped; "
+                             "try a shorter date range or fewer pairs") from None
+        finally:
+            timer.cancel()
     finally:
         cursor.close()
+
+
+def query_seconds() -> float:
+    """The time limit of one query: BILATERAL_QUERY_SECONDS, 30 s by default."""
+    try:
+        return max(0.001, float(os.environ.get("BILATERAL_QUERY_SECONDS", "30")))
+    except ValueError:
+        return 30.0
 

@@ -17,6 +17,7 @@ import gzip
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -499,3 +500,36 @@ def test_hostile_drop_name_gives_one_clean_line(arena, name: str) -> None:
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "\x1b" not in result.stderr, result.stderr
+
+
+# ---------------------------------------------------------------- time limits and Streamlit settings
+
+
+def test_a_runaway_query_is_stopped_at_the_time_limit_with_one_line(sample_con, monkeypatch) -> None:
+    from queries import runner
+
+    slow = runner.Query(name="runaway", description="", params=(),
+                        sql="select sum(i * i) from range(1000000000000) t(i)")  # would run for hours
+    monkeypatch.setattr(runner, "get", lambda name: slow)
+    monkeypatch.setenv("BILATERAL_QUERY_SECONDS", "0.5")
+    started = time.monotonic()
+    with pytest.raises(runner.QueryError) as stopped:
+        runner.run(sample_con, "runaway")
+    assert "was stopped" in str(stopped.value) and "\n" not in str(stopped.value)
+    assert time.monotonic() - started < 60
+    monkeypatch.undo()
+    assert runner.run(sample_con, "lake_summary").iloc[0]["events"] > 0  # the connection still works
+
+
+def test_streamlit_keeps_xsrf_and_cors_protection_on() -> None:
+    import tomllib
+
+    from streamlit import config
+
+    settings = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert settings["server"]["enableXsrfProtection"] is True
+    assert settings["server"]["enableCORS"] is True
+    config.get_config_options(force_reparse=True)  # what `streamlit run` from the repo root uses
+    assert config.get_option("server.enableXsrfProtection") is True
+    assert config.get_option("server.enableCORS") is True
+    assert config.get_option("browser.gatherUsageStats") is False
