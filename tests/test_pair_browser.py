@@ -17,7 +17,7 @@ import pytest
 
 from dashboard.charts import QUAD_CLASSES
 from dashboard.pair_state import period_end
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, need, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server, sync_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -59,11 +59,7 @@ class Click:
 @pytest.fixture(scope="module")
 def clicked(server: str) -> Click:
     """Open the Pair page, click its largest bar, wait for the drill-down, screenshot it."""
-    try:
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -122,3 +118,65 @@ def test_the_drilldown_row_count_matches_the_bars(clicked: Click) -> None:
     shown = int(found.group(1).replace(",", ""))
     assert shown == clicked.stack
     assert shown >= clicked.bar["custom"][2] > 0
+
+
+# --- the whole way: Pair bar -> drill-down -> Articles -> one event and its article -------------
+
+FLOW_PAGE = "/pair?a=CHN&b=USA&from=2018-01-01&to=2018-06-30&grain=month"  # 2018: events carry URLs
+
+
+@pytest.fixture(scope="module")
+def walked(server: str) -> dict:
+    """Click the largest bar, follow the drill-down's link to the Articles page, select the
+    first event of the list, and read what the page shows of it."""
+    seen: dict = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(server + FLOW_PAGE)
+            paths = page.locator(".js-plotly-plot .barlayer .point path")
+            paths.first.wait_for(timeout=60_000)
+            bars = paths.evaluate_all(BARS_JS)
+            target = paths.nth(max(range(len(bars)), key=lambda n: bars[n]["area"]))
+            target.scroll_into_view_if_needed()
+            box = target.bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.get_by_role("heading", name=re.compile(r"^Events \d{4}-\d\d-\d\d")).wait_for(timeout=60_000)
+
+            link = page.get_by_text("Open these events and their articles")
+            link.scroll_into_view_if_needed()
+            link.click()
+            page.wait_for_url(re.compile(r"/articles\?"), timeout=30_000)
+            seen["articles_url"] = page.url
+            grid = page.locator('[data-testid="stDataFrame"]').first
+            grid.wait_for(timeout=60_000)
+            page.locator(IDLE).wait_for(timeout=60_000)
+            grid.scroll_into_view_if_needed()
+            g = grid.bounding_box()
+            page.mouse.click(g["x"] + 18, g["y"] + 35 + 17)  # the first row's selection box
+            heading = page.get_by_role("heading", name=re.compile(r"^Event \d+"))
+            heading.wait_for(timeout=60_000)
+            page.wait_for_url(re.compile(r"[?&]event=\d+"), timeout=30_000)
+            seen["event_url"] = page.url
+            seen["heading"] = heading.inner_text()
+            original = page.get_by_role("link", name=re.compile("Original article"))
+            seen["original"] = original.first.get_attribute("href") if original.count() else None
+        finally:
+            browser.close()
+    return seen
+
+
+def test_the_drilldown_link_opens_the_articles_page_on_the_same_selection(walked: dict) -> None:
+    query = parse_qs(urlparse(walked["articles_url"]).query)
+    assert query["a"] == ["CHN"] and query["b"] == ["USA"]
+    start, end = dt.date.fromisoformat(query["from"][0]), dt.date.fromisoformat(query["to"][0])
+    assert start.day == 1 and end == period_end(start, "month")  # the clicked month bar
+
+
+def test_selecting_an_event_shows_it_and_links_its_original_article(walked: dict, sample_con) -> None:
+    event_id = int(parse_qs(urlparse(walked["event_url"]).query)["event"][0])
+    assert walked["heading"] == f"Event {event_id}"
+    (url,) = sample_con.execute("select source_url from lake.events where event_id = $id",
+                                {"id": event_id}).fetchone()
+    assert url.startswith("http") and walked["original"] == url

@@ -24,6 +24,7 @@ from queries.runner import run
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    IDLE,
     streamlit_server,
     sync_playwright,
 )
@@ -32,7 +33,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_EXPORT = REPO / "data" / "sample" / "events" / "20171126081500.export.CSV.gz"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def shifted_export(folder: Path) -> Path:

@@ -23,6 +23,7 @@ from queries import lake as lakes
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    IDLE,
     healthy,
     require_chromium,
     start_streamlit,
@@ -30,7 +31,7 @@ from tests.browser import (
 )
 from tests.conftest import lake_settings
 from tests.services import free_port, lake_env
-from tests.test_pin_browser import IDLE, shifted_export
+from tests.test_pin_browser import shifted_export
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.browser]
 

@@ -115,7 +115,9 @@ with events_tab:
             st.markdown(f"**Coded from articles** ({len(coded)})")
             st.caption("Events Bilateral's coder found in stored articles (not GDELT rows), each with the "
                        "sentence it came from.")
-            for row in coded.itertuples():
+            # A long list would bury the rest of the page: three, and the others on request.
+            everything = len(coded) <= 3 or st.toggle(f"Show all {len(coded)}", key="art_coded_all")
+            for row in (coded if everything else coded.head(3)).itertuples():
                 with st.container(border=True):
                     direction = "→" if row.direction_known else "– (direction unknown)"
                     st.html(plain(f"{row.event_date:%Y-%m-%d} · {row.actor1_country} {direction} {row.actor2_country}"
