@@ -164,10 +164,15 @@ def code_new(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> int:
                       language)) if e.event_date is not None]
         if not events:
             continue
-        coded_batch = pa.table({name: [_coded_value(e, name) for e in events] for name in CODED_COLUMNS})  # noqa: F841
-        # Same connection, same transaction: the events commit with their articles or not at all.
-        added += con.execute("insert into lake.coded_events select * from coded_batch t where not exists "
-                             "(select 1 from lake.coded_events c where c.event_id = t.event_id)").fetchone()[0]
+        # Registered by name, not found by DuckDB's scan of the caller's variables: that scan
+        # misses it when the connection is wrapped (bench_ingest.py's timing wrapper).
+        con.register("coded_batch", pa.table({name: [_coded_value(e, name) for e in events] for name in CODED_COLUMNS}))
+        try:
+            # Same connection, same transaction: the events commit with their articles or not at all.
+            added += con.execute("insert into lake.coded_events select * from coded_batch t where not exists "
+                                 "(select 1 from lake.coded_events c where c.event_id = t.event_id)").fetchone()[0]
+        finally:
+            con.unregister("coded_batch")
     return int(added)
 
 
