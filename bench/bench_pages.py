@@ -382,7 +382,7 @@ def page_drill(r: Recorder, c: Ctx, which: str) -> None:
     a, b = c.pair(which)
     drill = {"a": a, "b": b, "start": c.drill_start, "end": c.drill_end, "quad_classes": ALL_QUADS,
              "root_codes": ALL_ROOTS}
-    r.q("pair_activity (the bar's count)", "pair_activity", **drill, grain="month", count="raw")
+    r.q("pair_summary", "pair_summary", **drill)
     r.q("pair_events", "pair_events", **drill, limit=500)
 
 
@@ -1344,7 +1344,7 @@ def targets(all_res: dict, ingest: dict) -> list[tuple]:
             _g(r, "warm", "unit: pair_timeline busy 1y", "total", "median"), "s")
         add("Network one year, top 200, layout included (issue 7, warm median)", label, 1.0,
             page_value(r, "warm", "network year", "network_pairs + layout"), "s")
-        add("Drill-down: the bar's count (pair_activity) + pair_events, one month (issue 7, warm median)", label, 0.050,
+        add("Drill-down: pair_summary + pair_events, one month (issue 7, warm median)", label, 0.050,
             page_value(r, "warm", "drill-down busy", None), "s")
         add("App process peak RSS (issue 7; VmHWM, every page opened)", label, 1.5 * 2**30,
             _g(r, "app", "vmhwm"), "bytes")

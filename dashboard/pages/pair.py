@@ -232,8 +232,7 @@ if view.period:
     st.subheader(f"Events {view.period:%Y-%m-%d} – {p_end:%Y-%m-%d}"
                  + (f" · {charts.QUAD_CLASSES[view.quad][0]}" if view.quad else ""))
     drill = {"a": a, "b": b, "start": view.period, "end": p_end, "quad_classes": quads, "root_codes": list(view.roots)}
-    # The bar's raw row count: the timeline's own query, which the rollup answers for whole months.
-    total = int(query("pair_activity", **drill, grain=grain, count="raw")["events"].sum())
+    total = query("pair_summary", **drill).iloc[0]["events"]
     rows = query("pair_events", **drill, limit=500)
     st.caption(f"{total:,} raw event rows (both directions)" + (", the first 500 shown." if total > 500 else "."))
     articles_link = {"a": a, "b": b, "from": str(view.period), "to": str(p_end)}
