@@ -56,28 +56,36 @@ class Click:
     caption: str
 
 
+def _click_the_largest_bar(page, url: str) -> tuple[list[dict], int]:
+    """Open a Pair page and click its largest timeline bar (the easiest to hit): every bar, and
+    the index of the one clicked."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(url)
+    paths = page.locator(".js-plotly-plot .barlayer .point path")
+    try:
+        paths.first.wait_for(timeout=60_000)
+    except PlaywrightTimeout:
+        errors = page.locator("[data-testid='stException']").all_inner_texts()
+        pytest.fail(f"no timeline bars on {url}; page exceptions: {errors or 'none'}")
+    bars = paths.evaluate_all(BARS_JS)
+    k = max(range(len(bars)), key=lambda n: bars[n]["area"])
+    target = paths.nth(k)
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    assert box and box["width"] > 2 and box["height"] > 2, box
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    return bars, k
+
+
 @pytest.fixture(scope="module")
 def clicked(server: str) -> Click:
     """Open the Pair page, click its largest bar, wait for the drill-down, screenshot it."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(server + PAGE)
-            paths = page.locator(".js-plotly-plot .barlayer .point path")
-            try:
-                paths.first.wait_for(timeout=60_000)
-            except PlaywrightTimeout:
-                errors = page.locator("[data-testid='stException']").all_inner_texts()
-                pytest.fail(f"no timeline bars on {PAGE}; page exceptions: {errors or 'none'}")
-            bars = paths.evaluate_all(BARS_JS)
-            k = max(range(len(bars)), key=lambda n: bars[n]["area"])  # the easiest bar to hit
-            target = paths.nth(k)
-            target.scroll_into_view_if_needed()
-            box = target.bounding_box()
-            assert box and box["width"] > 2 and box["height"] > 2, box
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            bars, k = _click_the_largest_bar(page, server + PAGE)
 
             heading = page.get_by_role("heading", name=re.compile(r"^Events \d{4}-\d\d-\d\d"))
             heading.wait_for(timeout=60_000)
@@ -134,14 +142,7 @@ def walked(server: str) -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(server + FLOW_PAGE)
-            paths = page.locator(".js-plotly-plot .barlayer .point path")
-            paths.first.wait_for(timeout=60_000)
-            bars = paths.evaluate_all(BARS_JS)
-            target = paths.nth(max(range(len(bars)), key=lambda n: bars[n]["area"]))
-            target.scroll_into_view_if_needed()
-            box = target.bounding_box()
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            _click_the_largest_bar(page, server + FLOW_PAGE)
             page.get_by_role("heading", name=re.compile(r"^Events \d{4}-\d\d-\d\d")).wait_for(timeout=60_000)
 
             link = page.get_by_text("Open these events and their articles")
