@@ -35,19 +35,14 @@ def copy_lake(source: Path, lake: Path, memory_limit: str | None = None) -> dict
             "select table_name from duckdb_tables() where database_name = $db and table_name <> 'ingest_commits'",
             {"db": SOURCE_ALIAS}).fetchall()]
         copied = {}
-        con.execute("begin")
-        try:
+        with store.one_commit(con, f"migrate: copy of {source}", command="migrate") as details:
             for table in tables:  # reference tables were written by ensure_schema: the source's win
                 con.execute(f'delete from lake."{table}"')
                 con.execute(f'insert into lake."{table}" by name select * from {SOURCE_ALIAS}."{table}"')
                 copied[table] = con.execute(f'select count(*) from lake."{table}"').fetchone()[0]
             if not set(rollups.ROLLUP_TABLES) <= set(tables):  # a lake from before the rollups
                 rollups.backfill(con)
-            store.set_commit_message(con, f"migrate: copy of {source}", {"command": "migrate", "rows": copied})
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+            details["rows"] = copied
         return copied
     finally:
         con.close()

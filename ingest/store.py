@@ -32,7 +32,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _add_missing_tables(con)
         _add_direction_to_pair_month(con)
         return False
-    with _one_commit(con, "create lake: tables, CAMEO codes, countries", command="create"):
+    with one_commit(con, "create lake: tables, CAMEO codes, countries", command="create"):
         for statement in _statements(SCHEMA_SQL.read_text()):
             con.execute(statement)
         _insert_rows(con, "cameo_codes",
@@ -52,12 +52,14 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) 
 
 
 @contextlib.contextmanager
-def _one_commit(con: duckdb.DuckDBPyConnection, message: str, command: str = "migrate"):
-    """The body's statements and a commit message as one DuckLake commit, or nothing."""
+def one_commit(con: duckdb.DuckDBPyConnection, message: str, command: str = "migrate"):
+    """The body's statements and a commit message as one DuckLake commit, or nothing. Yields
+    the commit's details (recorded with the message), which the body may add to."""
+    details: dict = {"command": command}
     con.execute("begin")
     try:
-        yield
-        set_commit_message(con, message, {"command": command})
+        yield details
+        set_commit_message(con, message, details)
         with commit_gate(con):
             con.execute("commit")
     except BaseException:
@@ -74,7 +76,7 @@ def _add_rollups_to_older_lake(con: duckdb.DuckDBPyConnection) -> None:
     """A lake made before the rollups existed gets them, built from its events, in one commit."""
     if all(t in _table_names(con) for t in rollups.ROLLUP_TABLES):
         return
-    with _one_commit(con, "add rollups (pair_month, day_volume, country_month) built from events"):
+    with one_commit(con, "add rollups (pair_month, day_volume, country_month) built from events"):
         for statement in _statements(SCHEMA_SQL.read_text()):
             if statement.startswith("create table") and statement.split()[5] in rollups.ROLLUP_TABLES:
                 con.execute(statement)  # (other missing tables: _add_missing_tables)
@@ -86,7 +88,7 @@ def _add_direction_to_pair_month(con: duckdb.DuckDBPyConnection) -> None:
     column and rebuild the rollups from the events, in one commit."""
     if rollups.has_direction(con):
         return
-    with _one_commit(con, "rollups: pair_month by direction (initiator_is_a), rebuilt from events"):
+    with one_commit(con, "rollups: pair_month by direction (initiator_is_a), rebuilt from events"):
         con.execute("alter table lake.pair_month add column initiator_is_a boolean")
         rollups.backfill(con)
 
@@ -99,7 +101,7 @@ def _add_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
     if not missing:
         return
     names = ", ".join(s.split()[5] for s in missing)
-    with _one_commit(con, f"add tables: {names}"):
+    with one_commit(con, f"add tables: {names}"):
         for statement in missing:
             con.execute(statement)
         if "ingest_commits" in names:
