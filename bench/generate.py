@@ -31,6 +31,7 @@ from rich.progress import Progress  # noqa: E402
 from ingest import rollups, store  # noqa: E402
 from ingest.sample import build_sample  # noqa: E402
 from queries import lake as lakes  # noqa: E402
+from queries import search  # noqa: E402
 
 TEMPLATES = REPO / "bench" / "lakes" / "templates"
 FIRST_YEAR, YEARS = 2000, 26
@@ -91,6 +92,7 @@ def generate(rows: int, lake: Path, batch: int = 5_000_000, articles: int = 100_
             store.set_commit_message(con, f"bench: +{articles:,} generated articles",
                                      {"command": "bench", "added": {"articles": articles}})
             con.execute("commit")
+            search.write_index_file(con)  # as a load of articles does
     con.close()
 
 

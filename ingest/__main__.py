@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", required=True, metavar="DIR", help="a new or empty directory")
     migrate = commands.add_parser("migrate", help="copy a SQLite lake's tables into the configured (new) lake")
     migrate.add_argument("--from", dest="source", required=True, metavar="DIR", help="the SQLite lake directory")
+    commands.add_parser("index", help="write the article search index beside the lake (loads of articles do this "
+                                      "themselves; for lakes loaded by an older version)")
     return parser
 
 
@@ -70,6 +72,18 @@ def main(argv: list[str] | None = None) -> int:
 
             for summary in build_sample(lake, console):
                 print(summary.line())
+            return 0
+        if args.command == "index":
+            from queries import lake as lakes
+            from queries import search
+
+            con = lakes.connect(lake)
+            try:
+                written = search.write_index_file(con)
+            finally:
+                con.close()
+            print(f"search index: {written}" if written else
+                  "this lake's catalog is shared (PostgreSQL): each dashboard server builds its index in memory")
             return 0
         if args.command == "export":
             from ingest.export import export_snapshot

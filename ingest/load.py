@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ingest import articles, events, files, layouts, mentions, parquet_drop, rollups, stage, store
 from ingest.errors import BusyLake, Rejected
 from queries import lake as lakes
+from queries import search
 
 TABLE_MODULES = {"events": events, "mentions": mentions, "articles": articles}
 COMMAND_TABLE = {"gdelt": "events", "mentions": "mentions", "articles": "articles"}
@@ -121,11 +122,23 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
                     raise
                 continue
             if summary is not None:
+                if summary.added.get("articles"):
+                    _write_search_index(con, console)
                 return summary
             # else another load committed after our duplicate check: check again
         raise BusyLake(f"other loads committed first {COMMIT_ATTEMPTS} times in a row")
     finally:
         con.close()
+
+
+def _write_search_index(con: duckdb.DuckDBPyConnection, console: Console) -> None:
+    """After a commit that added articles, write the search index the dashboard attaches. The
+    load has landed whatever happens here: without the file the dashboard builds the index."""
+    try:
+        with console.status("indexing articles for search"):
+            search.write_index_file(con)
+    except (OSError, duckdb.Error) as err:
+        console.print(f"note: the search index was not written ({err}); the dashboard will build it")
 
 
 def _load_events_in_one_pass(con: duckdb.DuckDBPyConnection, command: str, paths: list[str],

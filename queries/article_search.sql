@@ -1,5 +1,5 @@
 -- article_search: articles matching words in their title or body, best match first (BM25).
--- Needs the in-memory index built by queries/search.py. The query text is folded like the
+-- Needs the index queries/search.py attaches as article_index. The query text is folded like the
 -- index (case, accents, Arabic letter variants), so a different alef still matches.
 -- @param q search                         words to find
 -- @param language text = any              only this language code (e.g. en, ar), or any
@@ -8,8 +8,8 @@
 -- @param end date = 2200-12-31            published on or before
 -- @param limit int(1,1000) = 50           at most this many articles
 with scored as (
-    select url, memory.fts_main_article_search.match_bm25(url, $q) as score
-    from memory.main.article_search
+    select url, article_index.fts_main_article_search.match_bm25(url, $q) as score
+    from article_index.main.article_search
 ),
 
 final as (

@@ -245,6 +245,11 @@ def _use_rollback_journal(catalog: Path) -> None:
 _SETTINGS_OF: dict[int, LakeSettings] = {}  # connection -> its lake, for attaching snapshots
 
 
+def settings_of(con: duckdb.DuckDBPyConnection) -> LakeSettings | None:
+    """The lake a connection from connect() reads."""
+    return _SETTINGS_OF.get(id(con))
+
+
 # --- the commit gate (SQLite catalog) -------------------------------------------------------
 # In its rollback-journal mode SQLite lets a writer commit only when no reader holds a shared
 # lock, and every DuckLake query reads the catalog: under steady reading a writer's COMMIT

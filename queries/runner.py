@@ -231,7 +231,7 @@ def run(
     can (queries/rollup/README.md): the same numbers, without scanning every event."""
     query = get(name)
     bound = query.bind(params or {})
-    if "memory.main.article_search" in query.sql:  # full-text queries need the index built first
+    if "article_index." in query.sql:  # full-text queries need the index built first
         from queries.search import ensure_index
 
         ensure_index(con)

@@ -199,6 +199,18 @@ def new_article_feed(tmp_path: Path, word: str) -> tuple[str, Path]:
     }])
 
 
+def shifted_sample_events(tmp_path: Path) -> Path:
+    """A real GDELT 2.0 file of the sample under new ids, so that a load adds rows."""
+    shifted = tmp_path / "shifted.export.CSV"
+    with gzip.open(REPO / "data" / "sample" / "events" / "20171126081500.export.CSV.gz", "rt",
+                   encoding="utf-8") as f, shifted.open("w", encoding="utf-8") as out:
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            fields[0] = str(int(fields[0]) + 10**10)
+            out.write("\t".join(fields) + "\n")
+    return shifted
+
+
 def test_index_is_rebuilt_when_a_new_snapshot_lands(copy_of_sample_lake: Path, tmp_path: Path) -> None:
     con = indexed(copy_of_sample_lake)
     url, feed = new_article_feed(tmp_path, "quokkaesque")
@@ -216,15 +228,7 @@ def test_a_load_of_events_alone_keeps_the_index(copy_of_sample_lake: Path, tmp_p
     con = indexed(copy_of_sample_lake)
     folded = []
     monkeypatch.setattr(search, "search_form", lambda text: folded.append(text) or text.lower())
-    # A real GDELT 2.0 file of the sample under new ids, so that the load adds rows.
-    shifted = tmp_path / "shifted.export.CSV"
-    with gzip.open(REPO / "data" / "sample" / "events" / "20171126081500.export.CSV.gz", "rt",
-                   encoding="utf-8") as f, shifted.open("w", encoding="utf-8") as out:
-        for line in f:
-            fields = line.rstrip("\n").split("\t")
-            fields[0] = str(int(fields[0]) + 10**10)
-            out.write("\t".join(fields) + "\n")
-    summary = load("gdelt", [str(shifted)], copy_of_sample_lake)
+    summary = load("gdelt", [str(shifted_sample_events(tmp_path))], copy_of_sample_lake)
     assert summary.added["events"] > 0 and summary.snapshot is not None
     search.ensure_index(con)
     assert folded == [], "a load of events alone must not rebuild the article index"
@@ -233,8 +237,64 @@ def test_a_load_of_events_alone_keeps_the_index(copy_of_sample_lake: Path, tmp_p
     url, feed = new_article_feed(tmp_path, "numbatish")
     load("articles", [str(feed)], copy_of_sample_lake)
     search.ensure_index(con)
-    assert len(folded) == 702, "new articles: every article is indexed again"
+    assert len(folded) == 702, "new articles: every article is indexed again (by the ingest, into its file)"
     assert urls(con, "numbatish") == {url}
+
+
+def index_files(lake: Path) -> list[str]:
+    return sorted(p.name for p in (lake / search.INDEX_FOLDER).iterdir())
+
+
+def attached_index(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "select path, readonly from duckdb_databases() where database_name = $name", {"name": search.INDEX_DB}
+    ).fetchall()
+
+
+def test_an_articles_load_writes_the_index_file_the_dashboard_attaches(copy_of_sample_lake: Path,
+                                                                        tmp_path: Path) -> None:
+    before = index_files(copy_of_sample_lake)
+    url, feed = new_article_feed(tmp_path, "echidnalike")
+    summary = load("articles", [str(feed)], copy_of_sample_lake)
+    written = copy_of_sample_lake / search.INDEX_FOLDER / f"articles-{summary.snapshot}.duckdb"
+    # The new version's file only: the older one removed, no temporary file left behind.
+    assert index_files(copy_of_sample_lake) == [written.name] != before
+    con = lakes.connect(copy_of_sample_lake, sandbox=True)  # as the dashboard opens it
+    _KEEP_OPEN.append(con)
+    search.ensure_index(con)
+    assert attached_index(con) == [(str(written), True)]
+    assert urls(con, "echidnalike") == {url}
+    assert len(found(con, "juncker")) == 14
+
+
+def test_without_the_index_file_the_same_index_is_built_in_memory(copy_of_sample_lake: Path) -> None:
+    from_file = indexed(copy_of_sample_lake)
+    assert attached_index(from_file)[0][1] is True
+    for written in (copy_of_sample_lake / search.INDEX_FOLDER).iterdir():
+        written.unlink()  # a lake loaded by an older version, or a crash before the file landed
+    in_memory = indexed(copy_of_sample_lake)
+    assert attached_index(in_memory)[0][1] is False
+    for q in ["juncker", "trade war", "tariffs", "Beijing soybeans", "the"]:
+        pd.testing.assert_frame_equal(found(from_file, q), found(in_memory, q))
+
+
+def test_the_index_command_writes_the_file_for_an_older_lake(copy_of_sample_lake: Path) -> None:
+    written = copy_of_sample_lake / search.INDEX_FOLDER / index_files(copy_of_sample_lake)[0]
+    written.unlink()
+    done = subprocess.run([sys.executable, "-m", "ingest", "--lake", str(copy_of_sample_lake), "index"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"search index: {written}"
+    assert index_files(copy_of_sample_lake) == [written.name]
+    con = indexed(copy_of_sample_lake)
+    assert attached_index(con) == [(str(written), True)] and len(found(con, "juncker")) == 14
+
+
+def test_a_load_of_events_alone_writes_no_new_index_file(copy_of_sample_lake: Path, tmp_path: Path) -> None:
+    before = index_files(copy_of_sample_lake)
+    summary = load("gdelt", [str(shifted_sample_events(tmp_path))], copy_of_sample_lake)
+    assert summary.added["events"] > 0
+    assert index_files(copy_of_sample_lake) == before
 
 
 def test_a_reader_that_searched_does_not_block_the_next_ingest(copy_of_sample_lake: Path, tmp_path: Path) -> None:
@@ -247,9 +307,9 @@ def test_a_reader_that_searched_does_not_block_the_next_ingest(copy_of_sample_la
 
 
 def test_unchanged_snapshot_keeps_the_index(sample_search) -> None:
-    before = sample_search.execute("select count(*) from memory.main.article_search").fetchone()[0]
+    before = sample_search.execute("select count(*) from article_index.main.article_search").fetchone()[0]
     search.ensure_index(sample_search)
-    assert sample_search.execute("select count(*) from memory.main.article_search").fetchone()[0] == before == 701
+    assert sample_search.execute("select count(*) from article_index.main.article_search").fetchone()[0] == before == 701
 
 
 _REUSE_SCRIPT = """
