@@ -103,6 +103,8 @@ def test_dates_resolve_against_the_publication_date(sentence: str, expected: dt.
     ("The Libyan government thanked the Russian side.", WEDNESDAY, ["LBY", "RUS"]),
     ("Chinese steel and Mexican avocados flooded the market.", WEDNESDAY, []),  # adjectives, no actors
     ("تناولت المباحثات الأوضاع في سوريا والعراق واليمن", WEDNESDAY, []),  # places talked about
+    ("وتناول اللقاء مع الوزير المصري موضوع العراق", WEDNESDAY, ["EGY"]),  # a topic, not a party
+    ("عارض أردوغان العقوبات على برنامج طهران النووي", dt.date(2015, 7, 21), ["TUR"]),
     ("Trump criticized Beijing.", dt.date(2018, 6, 1), ["USA", "CHN"]),  # in office in 2018
     ("Trump criticized Beijing.", dt.date(2010, 6, 1), ["CHN"]),  # not in office in 2010
     ("The U.S. and the UAE talked.", WEDNESDAY, ["USA", "ARE"]),  # abbreviations, case-sensitive

@@ -137,7 +137,11 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
 
 
 def _is_place(tokens: list[Token], mention: Mention) -> bool:
-    return mention.first > 0 and tokens[mention.first - 1].forms[0] in lexicon.PLACE_WORDS
+    """Named as a place ("in Syria") or as the topic ("موضوع العراق"): not an actor."""
+    if mention.first == 0:
+        return False
+    before = tokens[mention.first - 1]
+    return before.forms[0] in lexicon.PLACE_WORDS or before.key in lexicon.TOPIC_WORDS
 
 
 def _in_place_list(tokens: list[Token], mention: Mention, last_place: Mention | None) -> bool:

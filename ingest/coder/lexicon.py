@@ -103,6 +103,12 @@ consider considers considering plan plans planned planning vow vows vowed warn w
 سوف قد يهدد تهدد هدد يعتزم تعتزم ستفرض سيفرض ستفرضها يلوح تلوح
 """.split())
 PLACE_WORDS = frozenset({"in", "about", "regarding", "في", "حول", "بشان", "داخل"})
+# A country named right after one of these nouns is what is talked about ("موضوع العراق" the
+# subject of Iraq, "وحده العراق" Iraq's unity, "برنامج طهران النووي"), not a party to the event.
+# Folded, without the article (Token.key).
+TOPIC_WORDS = frozenset("""
+موضوع ملف شان قضيه مساله برنامج وحده قدره ازمه تجاه امن استقرار سياده مستقبل اوضاع شوون اراضي حدود
+""".split())
 
 
 @dataclass(frozen=True)
