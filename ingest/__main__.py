@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -45,9 +46,19 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", required=True, metavar="DIR", help="a new or empty directory")
     migrate = commands.add_parser("migrate", help="copy a SQLite lake's tables into the configured (new) lake")
     migrate.add_argument("--from", dest="source", required=True, metavar="DIR", help="the SQLite lake directory")
+    compact = commands.add_parser("compact", help="rewrite the events in pair and date order (after many loads: "
+                                                  "faster pair queries)")
+    compact.add_argument("--memory-limit", metavar="SIZE", type=_memory_size,
+                         help="DuckDB memory limit, e.g. 6GB (default: $BILATERAL_MEMORY_LIMIT or 4GB)")
     commands.add_parser("index", help="write the article search index beside the lake (loads of articles do this "
                                       "themselves; for lakes loaded by an older version)")
     return parser
+
+
+def _memory_size(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip(), re.IGNORECASE):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; give a number and a unit, e.g. 6GB")
+    return text.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +83,16 @@ def main(argv: list[str] | None = None) -> int:
 
             for summary in build_sample(lake, console):
                 print(summary.line())
+            return 0
+        if args.command == "compact":
+            from ingest.compact import compact
+
+            done = compact(lake, memory_limit=args.memory_limit)
+            if done["snapshot"] is None:
+                print(f"already compact: {done['rows']:,} events in one file; nothing to do")
+            else:
+                print(f"compacted {done['rows']:,} events from {done['files_before']} file(s) into "
+                      f"{done['files_after']}; snapshot {done['snapshot']}")
             return 0
         if args.command == "index":
             from queries import lake as lakes
