@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
             done = compact(lake, memory_limit=args.memory_limit)
             if done["snapshot"] is None:
-                print(f"already compact: {done['rows']:,} events in one file; nothing to do")
+                print(f"already compact: {done['rows']:,} events, nothing loaded since; nothing to do")
             else:
                 print(f"compacted {done['rows']:,} events from {done['files_before']} file(s) into "
                       f"{done['files_after']}; snapshot {done['snapshot']}")

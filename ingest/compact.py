@@ -17,6 +17,26 @@ from ingest import files, store
 from queries import lake as lakes
 
 ORDER = "pair_a, pair_b, event_date, event_id"
+# The same order as one string, nulls last ('~' sorts after every country code), by year: the
+# rewrite goes chunk by chunk of this key, so each sort fits in memory (one sort of 100M rows
+# spilled 25 GB and counting to disk).
+KEY = "concat_ws('|', coalesce(pair_a, '~'), coalesce(pair_b, '~'), strftime(event_date, '%Y'))"
+CHUNK_ROWS = 8_000_000
+
+
+def chunks(groups: list[tuple[str, int]], limit: int = CHUNK_ROWS) -> list[tuple[str, str]]:
+    """Consecutive (first key, last key) ranges of the sorted key groups [(key, rows)], each of
+    at most `limit` rows unless one group alone is larger."""
+    ranges, first, last, rows = [], None, "", 0
+    for key, n in groups:
+        if first is not None and rows + n > limit:
+            ranges.append((first, last))
+            first, rows = None, 0
+        first = first or key
+        last, rows = key, rows + n
+    if first is not None:
+        ranges.append((first, last))
+    return ranges
 
 
 def data_files(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -24,6 +44,20 @@ def data_files(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return con.execute(
         "select count(*), count(delete_file) from ducklake_list_files($lake, 'events')", {"lake": lakes.LAKE_ALIAS}
     ).fetchone()
+
+
+def _compacted_last(con: duckdb.DuckDBPyConnection) -> bool:
+    """The latest change to the events was a compaction: nothing to gain from another one."""
+    message = con.execute("""
+        select s.commit_message
+        from lake.snapshots() s, ducklake_table_info('lake') t
+        where t.table_name = 'events'
+          and list_has_any(flatten([s.changes['tables_inserted_into'], s.changes['tables_deleted_from'],
+                                    s.changes['inlined_insert'], s.changes['inlined_delete']]), [t.table_id::varchar])
+        order by s.snapshot_id desc
+        limit 1
+    """).fetchone()
+    return bool(message and (message[0] or "").startswith("compact:"))
 
 
 def compact(lake, memory_limit: str | None = None) -> dict:
@@ -35,8 +69,8 @@ def compact(lake, memory_limit: str | None = None) -> dict:
         if not rows:
             raise lakes.LakeError("no events to compact; load some first")
         before = data_files(con)
-        if before == (1, 0):
-            return {"rows": rows, "files_before": before[0], "files_after": 1, "snapshot": None}
+        if before == (1, 0) or _compacted_last(con):  # one file, or nothing loaded since the last compaction
+            return {"rows": rows, "files_before": before[0], "files_after": before[0], "snapshot": None}
         con.execute("set preserve_insertion_order = false")  # the ORDER BY decides the order
         with files.workdir() as spill:
             con.execute(f"set temp_directory = '{lakes.sql_literal(spill)}'")  # a big sort spills here
@@ -44,7 +78,11 @@ def compact(lake, memory_limit: str | None = None) -> dict:
                                   command="compact") as details:
                 # Counted inside the transaction: the rows it rewrites are exactly these.
                 rows, last_rowid = con.execute("select count(*), max(rowid) from lake.events").fetchone()
-                con.execute(f"insert into lake.events select * from lake.events order by {ORDER}")
+                groups = con.execute(f"select {KEY}, count(*) from lake.events group by all order by all").fetchall()
+                for first, last in chunks(groups, CHUNK_ROWS):
+                    con.execute(f"insert into lake.events select * from lake.events "
+                                f"where {KEY} between $first and $last order by {ORDER}",
+                                {"first": first, "last": last})
                 con.execute("delete from lake.events where rowid <= $last", {"last": last_rowid})  # new rows: higher ids
                 after = con.execute("select count(*) from lake.events").fetchone()[0]
                 if after != rows:  # never commit a rewrite that lost or doubled rows
