@@ -382,8 +382,7 @@ def page_drill(r: Recorder, c: Ctx, which: str) -> None:
     a, b = c.pair(which)
     drill = {"a": a, "b": b, "start": c.drill_start, "end": c.drill_end, "quad_classes": ALL_QUADS,
              "root_codes": ALL_ROOTS}
-    r.q("pair_summary", "pair_summary", **drill)
-    r.q("pair_events", "pair_events", **drill, limit=500)
+    r.q("pair_events", "pair_events", **drill, limit=500)  # the rows and their count (matching_rows)
 
 
 def page_search(r: Recorder, c: Ctx) -> None:
@@ -1358,7 +1357,7 @@ def targets(all_res: dict, ingest: dict) -> list[tuple]:
             (pd_rss / app_rss) if app_rss and pd_rss and not pandas_failed else None, "x", lower_is_better=False,
             note="pandas did not fit (see below)" if pandas_failed else "")
         before = _g(r, "app", "vmhwm_before_search")
-        add("… the same, app before its first search (no article index in memory)", label, 20,
+        add("… the same, app before its first search (article index not yet attached)", label, 20,
             (pd_rss / before) if before and pd_rss and not pandas_failed else None, "x", lower_is_better=False)
     add("Ingest of GDELT CSV (issue 7 and 2; 1M-row file, median)", "1M file", 300_000,
         ingest.get("rows_per_s_median"), "rows/s", lower_is_better=False)
@@ -1464,12 +1463,13 @@ def render(data: dict) -> str:
     L.append("Cold runs pay a fresh `queries.lake.connect` first (load the extensions, attach the catalog), "
              "not included above: median " + ", ".join(
                  f"{lab} {ms(_g(res[lab], 'cold', 'overview', 'connect', 'median'))} ms" for lab in labels) + ". "
-             "The search index build (`queries.search.ensure_index`, once per process and snapshot): "
+             "The search index (`queries.search.ensure_index`, once per process and articles version: attaches "
+             "the file the ingest wrote beside the lake, or builds the index in memory where there is none): "
              + ", ".join(f"{lab} {ms(_g(res[lab], 'warm_process', 'index_build_s'))} ms" for lab in labels)
              + " (warm process), cold median " + ", ".join(
                  f"{lab} {ms(_g(res[lab], 'cold', 'search', 'index_build', 'median'))} ms" for lab in labels)
              + f" (n = {_g(res[labels[-1]], 'cold', 'search', 'total', 'n')} cold runs of the search view: each "
-             "builds the index). `dashboard.data.query` also reads the current snapshot id from the catalog on every call, "
+             "opens the index anew). `dashboard.data.query` also reads the current snapshot id from the catalog on every call, "
              "cache hit or not: " + ", ".join(
                  f"{lab} {ms(_g(res[lab], 'warm_process', 'current_snapshot_s'))} ms" for lab in labels) + " per call.")
     L.append("")

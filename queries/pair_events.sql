@@ -1,4 +1,5 @@
--- pair_events: the event rows between two countries, in either direction, by date.
+-- pair_events: the event rows between two countries, in either direction, by date, and how many
+-- rows match in all (matching_rows, the same on every row: the page shows the first `limit`).
 -- @param a country                          first country (ISO 3166 alpha-3)
 -- @param b country                          second country
 -- @param start date                         first event date, YYYY-MM-DD
@@ -6,18 +7,27 @@
 -- @param limit int(1,100000) = 1000         at most this many rows
 -- @param quad_classes ints(1,4) = all       quad classes to keep
 -- @param root_codes ints(1,20) = all        CAMEO root codes to keep
-with pair_events as (
-    -- the page of rows first (limit before the joins): only these rows' other columns are read
-    select event_id, event_date, actor1_country, actor1_name, actor2_country, actor2_name, event_code,
-           quad_class, goldstein, avg_tone, num_mentions, num_sources, action_geo_name, source_url
+with matching as (
+    select *
     from events
     where pair_a = least($a, $b) and pair_b = greatest($a, $b)
       and pair_a <> pair_b
       and event_date between $start and $end
       and list_contains($quad_classes, quad_class)
       and list_contains($root_codes, event_root_code::integer)
+),
+
+pair_events as (
+    -- the page of rows first (limit before the joins): only these rows' other columns are read
+    select event_id, event_date, actor1_country, actor1_name, actor2_country, actor2_name, event_code,
+           quad_class, goldstein, avg_tone, num_mentions, num_sources, action_geo_name, source_url
+    from matching
     order by event_date, event_id
     limit $limit
+),
+
+total as (
+    select count(*) as matching_rows from matching
 ),
 
 titles as (
@@ -44,8 +54,10 @@ final as (
         e.num_sources,
         e.action_geo_name,
         e.source_url,
-        t.title as article_title
+        t.title as article_title,
+        total.matching_rows
     from pair_events e
+    cross join total
     left join cameo_codes c on c.event_code = e.event_code
     left join titles t on t.url = e.source_url
     order by e.event_date, e.event_id

@@ -475,6 +475,12 @@ def test_pair_events_limit_keeps_the_earliest(sample_con, sample_usa_chn_raw) ->
     assert list(frame["event_id"]) == [e.event_id for e in want]
 
 
+def test_pair_events_count_every_matching_row_whatever_the_limit(sample_con, sample_usa_chn_raw) -> None:
+    frame = _pair_events(sample_con, "USA", "CHN", *USA_CHN_WINDOW, limit=7)
+    want = len(_raw_pair_events(sample_usa_chn_raw, "USA", "CHN", *USA_CHN_WINDOW))
+    assert want > 7 and set(frame["matching_rows"]) == {want}
+
+
 @pytest.mark.shared
 def test_pair_events_match_raw_v2_export_for_its_top_pair(v2_export_con, v2_export_raw, v2_top_pair) -> None:
     a, b = v2_top_pair

@@ -232,8 +232,9 @@ if view.period:
     st.subheader(f"Events {view.period:%Y-%m-%d} – {p_end:%Y-%m-%d}"
                  + (f" · {charts.QUAD_CLASSES[view.quad][0]}" if view.quad else ""))
     drill = {"a": a, "b": b, "start": view.period, "end": p_end, "quad_classes": quads, "root_codes": list(view.roots)}
-    total = query("pair_summary", **drill).iloc[0]["events"]
     rows = query("pair_events", **drill, limit=500)
+    total = int(rows["matching_rows"].iloc[0]) if len(rows) else 0
+    rows = rows.drop(columns="matching_rows")
     st.caption(f"{total:,} raw event rows (both directions)" + (", the first 500 shown." if total > 500 else "."))
     articles_link = {"a": a, "b": b, "from": str(view.period), "to": str(p_end)}
     if view.quad:
