@@ -323,13 +323,12 @@ def page_pair(r: Recorder, c: Ctx, which: str, span: str, share: bool = False) -
     r.q("cameo_roots", "cameo_roots")
     r.q("countries", "countries")
     summary = r.q("lake_summary", "lake_summary").iloc[0]
-    # the page asks for the whole months around the window (answered from the rollup)
-    r.q("top_pairs (compare options)", "top_pairs", start=start.replace(day=1), end=month_end(end), limit=40,
-        states_only="true")
+    # (the compare options, top_pairs, are asked only once "Filters and comparison" is opened)
     r.q("pair_summary (now)", "pair_summary", a=a, b=b, start=start, end=end, **filters)
     length = end - start
-    r.q("pair_summary (before)", "pair_summary", a=a, b=b, start=start - length - dt.timedelta(days=1),
-        end=start - dt.timedelta(days=1), **filters)
+    if start - dt.timedelta(days=1) >= summary["first_date"].date():  # else: no data to compare with
+        r.q("pair_summary (before)", "pair_summary", a=a, b=b, start=start - length - dt.timedelta(days=1),
+            end=start - dt.timedelta(days=1), **filters)
     activity = r.q("pair_activity", "pair_activity", a=a, b=b, start=start, end=end, grain=grain, count="raw",
                    **filters)
     if summary["coded_events"]:

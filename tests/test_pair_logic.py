@@ -156,6 +156,32 @@ def test_changing_the_grain_keeps_the_drilldown_on_one_bar(sample_lake, monkeypa
     assert headings in ([], ["Events 2012-04-01 – 2012-06-30"])
 
 
+def test_compare_options_load_when_the_filters_open_and_keep_the_linked_pairs(sample_lake, sample_con,
+                                                                             monkeypatch) -> None:
+    at = _open_pair_page(sample_lake, monkeypatch, a="USA", b="CHN", compare="RUS-USA",
+                         **{"from": "2018-01-01", "to": "2018-12-31"})
+    closed = at.multiselect(key="pair_compare")
+    assert closed.value == ["RUS-USA"] and closed.options == ["RUS-USA"]  # no options query while closed
+    at.session_state["pair_filters_open"] = True  # what a click on the expander does (on_change="rerun")
+    at.run()
+    opened = at.multiselect(key="pair_compare")
+    top = run(sample_con, "top_pairs", {"start": "2018-01-01", "end": "2018-12-31", "limit": 40, "states_only": "true"})
+    assert opened.value == ["RUS-USA"] and not at.exception
+    assert set(opened.options) == {f"{x}-{y}" for x, y in zip(top["country_a"], top["country_b"], strict=True)} | {"RUS-USA"}
+
+
+def test_no_delta_against_a_previous_window_before_the_loaded_data(sample_lake, sample_con, monkeypatch) -> None:
+    first = run(sample_con, "lake_summary").iloc[0]["first_date"].date()
+    at = _open_pair_page(sample_lake, monkeypatch, a="USA", b="CHN", **{"from": str(first), "to": "2018-12-31"})
+    events = next(m for m in at.metric if m.label == "Events (raw rows)")
+    assert not events.delta and f"No data is loaded before {first}" in events.help
+    later = _open_pair_page(sample_lake, monkeypatch, a="USA", b="CHN", **{"from": "2018-07-01", "to": "2018-12-31"})
+    delta = next(m for m in later.metric if m.label == "Events (raw rows)").delta
+    before = run(sample_con, "pair_summary", {"a": "USA", "b": "CHN", "start": "2017-12-31", "end": "2018-06-30"})
+    now = run(sample_con, "pair_summary", {"a": "USA", "b": "CHN", "start": "2018-07-01", "end": "2018-12-31"})
+    assert delta == f"{now.iloc[0]['events'] - before.iloc[0]['events']:+,} vs previous 184 days"
+
+
 def _drilldown_count(at) -> int:
     caption = next(c.value for c in at.caption if "raw event rows" in c.value)
     return int(caption.split(" ", 1)[0].replace(",", ""))

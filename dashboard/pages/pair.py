@@ -89,16 +89,19 @@ show_coded = toggles[2].toggle("Coded events", key="pair_coded",
                            help="Events Bilateral's coder found in the articles you loaded (python -m ingest "
                            "articles): diamonds on the axis and a list below. They are not GDELT rows and are "
                            "never added to the counts.")
-with st.expander("Filters and comparison"):
+filters_box = st.expander("Filters and comparison", key="pair_filters_open", on_change="rerun")
+with filters_box:
     quads = st.multiselect("Quad classes", [1, 2, 3, 4], key="pair_quads",
                            format_func=lambda q: f"{q} {charts.QUAD_CLASSES[q][0]}")
     roots = st.multiselect("CAMEO root codes", list(range(1, 21)), key="pair_roots",
                            format_func=lambda r: f"{r:02d} {ROOT_NAMES.get(r, '')}")
-    # Whole months around the window: the options list is answered from the rollup (fast at 100M).
-    partners = query("top_pairs", start=start.replace(day=1), end=(pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date(),
-                     limit=40, states_only="true")
-    options = sorted({f"{x}-{y}" for x, y in zip(partners["country_a"], partners["country_b"], strict=True)}
-                     | set(st.session_state.pair_compare))
+    options = set(st.session_state.pair_compare)
+    if filters_box.open:  # the busiest pairs to compare with, only once someone looks (a query less per view)
+        # Whole months around the window: answered from the rollup (fast at 100M).
+        partners = query("top_pairs", start=start.replace(day=1),
+                         end=(pd.Timestamp(end) + pd.offsets.MonthEnd(0)).date(), limit=40, states_only="true")
+        options |= {f"{x}-{y}" for x, y in zip(partners["country_a"], partners["country_b"], strict=True)}
+    options = sorted(options)
     compare = st.multiselect("Compare with up to four more pairs", options, key="pair_compare",
                              max_selections=pair_state.MAX_COMPARE)
 
@@ -115,13 +118,17 @@ filters = {"quad_classes": list(view.quads), "root_codes": list(view.roots)}
 # --- headline numbers ----------------------------------------------------------------------
 now = query("pair_summary", a=a, b=b, start=start, end=end, **filters).iloc[0]
 length = end - start
-before = query("pair_summary", a=a, b=b, start=start - length - dt.timedelta(days=1),
-               end=start - dt.timedelta(days=1), **filters).iloc[0]
+before_start, before_end = start - length - dt.timedelta(days=1), start - dt.timedelta(days=1)
+# A previous window wholly before the loaded data has nothing to compare with: no delta, no query.
+before = (query("pair_summary", a=a, b=b, start=before_start, end=before_end, **filters).iloc[0]
+          if before_end >= summary["first_date"].date() else None)
 kpis = st.columns(4)
 kpis[0].metric("Events (raw rows)", f"{now['events']:,}",
-               delta=f"{now['events'] - before['events']:+,} vs previous {length.days + 1} days",
+               delta=(f"{now['events'] - before['events']:+,} vs previous {length.days + 1} days"
+                      if before is not None else None),
                help=f"Both directions, {start} to {end}. {now['corroborated_events']:,} were reported by "
-               "more than one source.")
+               "more than one source." + ("" if before is not None else
+                                          f" No data is loaded before {summary['first_date']:%Y-%m-%d} to compare with."))
 kpis[1].metric("Mean Goldstein", "–" if pd.isna(now["goldstein_mean"]) else f"{now['goldstein_mean']:+.2f}",
                help="Net cooperation: mean Goldstein score, −10 (conflict) to +10 (cooperation).")
 kpis[2].metric("Conflict share", "–" if pd.isna(now["conflict_share"]) else f"{now['conflict_share']:.0%}",
