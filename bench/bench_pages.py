@@ -234,13 +234,33 @@ def lake_context(lake: Path, rare: tuple[str, str]) -> dict:
         "snapshot": int(snapshot), "articles": int(articles),
         "busy": list(busy), "rare": list(rare), "pair_events": pairs,
         "year": year, "drill_month": dt.date(year, 6, 1).isoformat(),
-        "files_bytes": sum(p.stat().st_size for p in (lake / "files").rglob("*.parquet")),
+        "files_bytes": sum(p.stat().st_size for p in current_files(lake)),
         "event_files_bytes": sum(p.stat().st_size for p in event_files(lake)),
     }
 
 
 def event_files(lake: Path) -> list[Path]:
-    return sorted(p for p in (lake / "files" / "main" / "events").glob("*.parquet") if "delete" not in p.name)
+    return current_files(lake, "events")
+
+
+def current_files(lake: Path, *tables: str) -> list[Path]:
+    """The data files of the latest snapshot, from the catalog: the folder also keeps the files
+    of older snapshots (a compaction's inputs stay for time travel), which would count twice."""
+    from queries import lake as lakes
+
+    con = lakes.connect(lake)
+    try:
+        tables = tables or tuple(r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'lake'").fetchall())
+        found = []
+        for table in tables:
+            rows = con.execute("select data_file, delete_file from ducklake_list_files('lake', $t)", {"t": table}).fetchall()
+            if any(delete for _, delete in rows):
+                raise RuntimeError(f"{lake}: {table} has delete files; the baselines read data files whole")
+            found += [Path(data) for data, _ in rows]
+        return sorted(found)
+    finally:
+        con.close()
 
 
 class Ctx:
@@ -1342,7 +1362,7 @@ def targets(all_res: dict, ingest: dict) -> list[tuple]:
             _g(r, "warm", "unit: pair_timeline busy 1y", "total", "median"), "s")
         add("Network one year, top 200, layout included (issue 7, warm median)", label, 1.0,
             page_value(r, "warm", "network year", "network_pairs + layout"), "s")
-        add("Drill-down: pair_summary + pair_events, one month (issue 7, warm median)", label, 0.050,
+        add("Drill-down: pair_events (the rows and their count), one month (issue 7, warm median)", label, 0.050,
             page_value(r, "warm", "drill-down busy", None), "s")
         add("App process peak RSS (issue 7; VmHWM, every page opened)", label, 1.5 * 2**30,
             _g(r, "app", "vmhwm"), "bytes")
