@@ -367,3 +367,10 @@ def test_hostile_search_text_in_the_url_is_shown_safely(articles_page, sample_co
         parsed = _Html(h.value)
         assert set(parsed.tags) <= {"div", "mark", "strong"}, h.value[:300]
     assert sample_con.execute("select count(*) from articles").fetchone()[0] == 701
+
+
+@pytest.mark.parametrize(("params", "opened"), [({"q": "juncker"}, 1), ({"a": "USA", "b": "CHN"}, 0), ({}, 0)])
+def test_a_link_with_a_search_opens_on_the_search_tab(articles_page, params: dict, opened: int) -> None:
+    at = articles_page(**params)
+    tabs = next(b for b in at.main.children.values() if type(b).__name__ == "Block" and b.proto.HasField("tab_container"))
+    assert tabs.proto.tab_container.default_tab_index == opened and not at.exception

@@ -53,7 +53,9 @@ for notice in notices:
     st.warning(notice, icon=":material/link_off:")
 
 state: dict[str, str] = {}
-events_tab, search_tab = st.tabs(["Events and sources", "Search articles"])
+# A link that carries a search opens on its results.
+events_tab, search_tab = st.tabs(["Events and sources", "Search articles"],
+                                 default="Search articles" if url.one(params, "q") else None)
 
 # --- events of the selection ------------------------------------------------------------------
 with events_tab:
