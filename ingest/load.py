@@ -19,7 +19,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ingest import articles, events, files, layouts, mentions, parquet_drop, rollups, stage, store
 from ingest.errors import BusyLake, Rejected
 from queries import lake as lakes
-from queries import search
 
 TABLE_MODULES = {"events": events, "mentions": mentions, "articles": articles}
 COMMAND_TABLE = {"gdelt": "events", "mentions": "mentions", "articles": "articles"}
@@ -134,6 +133,9 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
 def _write_search_index(con: duckdb.DuckDBPyConnection, console: Console) -> None:
     """After a commit that added articles, write the search index the dashboard attaches. The
     load has landed whatever happens here: without the file the dashboard builds the index."""
+    # Imported here, not at the top: it imports pandas (0.3 s), which a GDELT load never needs.
+    from queries import search
+
     try:
         with console.status("indexing articles for search"):
             search.write_index_file(con)
