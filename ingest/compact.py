@@ -46,20 +46,6 @@ def data_files(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     ).fetchone()
 
 
-def _compacted_last(con: duckdb.DuckDBPyConnection) -> bool:
-    """The latest change to the events was a compaction: nothing to gain from another one."""
-    message = con.execute("""
-        select s.commit_message
-        from lake.snapshots() s, ducklake_table_info('lake') t
-        where t.table_name = 'events'
-          and list_has_any(flatten([s.changes['tables_inserted_into'], s.changes['tables_deleted_from'],
-                                    s.changes['inlined_insert'], s.changes['inlined_delete']]), [t.table_id::varchar])
-        order by s.snapshot_id desc
-        limit 1
-    """).fetchone()
-    return bool(message and (message[0] or "").startswith("compact:"))
-
-
 def compact(lake, memory_limit: str | None = None) -> dict:
     """Rewrite the events sorted, in one commit. Returns what was done."""
     con = lakes.connect(lake, read_only=False, memory_limit=memory_limit)
@@ -69,7 +55,8 @@ def compact(lake, memory_limit: str | None = None) -> dict:
         if not rows:
             raise lakes.LakeError("no events to compact; load some first")
         before = data_files(con)
-        if before == (1, 0) or _compacted_last(con):  # one file, or nothing loaded since the last compaction
+        compacted_last = (lakes.latest_change(con, "events")[1] or "").startswith("compact:")
+        if before == (1, 0) or compacted_last:  # one file, or nothing loaded since the last compaction
             return {"rows": rows, "files_before": before[0], "files_after": before[0], "snapshot": None}
         con.execute("set preserve_insertion_order = false")  # the ORDER BY decides the order
         with files.workdir() as spill:

@@ -348,6 +348,27 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0])
 
 
+def latest_change(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str | None]:
+    """(snapshot id, commit message) of the latest snapshot that created, altered, inserted into or
+    deleted from `table` (inlined rows included); (0, None) if none did."""
+    cursor = con.cursor()  # own cursor: safe across the dashboard's threads
+    try:
+        rows = cursor.execute(f"""
+            select s.snapshot_id, s.commit_message
+            from {LAKE_ALIAS}.snapshots() s, ducklake_table_info('{LAKE_ALIAS}') t
+            where t.table_name = $table
+              and (list_contains(s.changes['tables_created'], 'main.' || $table)
+                   or list_has_any(flatten([s.changes['tables_inserted_into'], s.changes['tables_deleted_from'],
+                                            s.changes['inlined_insert'], s.changes['inlined_delete'],
+                                            s.changes['tables_altered']]), [t.table_id::varchar]))
+            order by s.snapshot_id desc
+            limit 1
+        """, {"table": table}).fetchall()
+    finally:
+        cursor.close()
+    return (rows[0][0], rows[0][1]) if rows else (0, None)
+
+
 def snapshot_alias(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:
     """Attach the lake as of `snapshot` (read-only, once per process) and return its name."""
     owner = id(con)

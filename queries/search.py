@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from queries.lake import current_snapshot, load_extension, settings_of, sql_literal
+from queries.lake import current_snapshot, latest_change, load_extension, settings_of, sql_literal
 from queries.text import search_form
 
 # The fts macros find their tables in the database they were built in, by name: the index is
@@ -29,16 +29,6 @@ INDEX_DB = "article_index"
 INDEX_TABLE = f"{INDEX_DB}.main.article_search"
 BUILT_TABLE = "memory.main.article_search_built"  # the snapshot checked last, and the articles' version
 INDEX_FOLDER = "search"
-# The latest snapshot that changed the articles table (inserted, deleted, inlined or altered).
-ARTICLES_VERSION_SQL = """
-    select coalesce(max(s.snapshot_id), 0)
-    from lake.snapshots() s, ducklake_table_info('lake') t
-    where t.table_name = 'articles'
-      and (list_contains(s.changes['tables_created'], 'main.articles')
-           or list_has_any(flatten([s.changes['tables_inserted_into'], s.changes['tables_deleted_from'],
-                                    s.changes['inlined_insert'], s.changes['inlined_delete'],
-                                    s.changes['tables_altered']]), [t.table_id::varchar]))
-"""
 _lock = threading.RLock()  # re-entered: the dashboard holds it while runner.run() checks the index
 
 
@@ -77,11 +67,8 @@ def write_index_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 
 def articles_version(con: duckdb.DuckDBPyConnection) -> int:
-    cursor = con.cursor()
-    try:
-        return cursor.execute(ARTICLES_VERSION_SQL).fetchall()[0][0]
-    finally:
-        cursor.close()
+    """The latest snapshot that changed the articles (a load of events alone keeps the index)."""
+    return latest_change(con, "articles")[0]
 
 
 def _build(con: duckdb.DuckDBPyConnection) -> None:
