@@ -121,10 +121,17 @@ def ensure_index(con: duckdb.DuckDBPyConnection) -> threading.RLock:
         with contextlib.suppress(duckdb.Error):
             con.execute(f"DETACH {INDEX_DB}")  # the previous version's
         written = index_file(con, version)
-        if written is not None and written.exists():
-            con.execute(f"ATTACH '{sql_literal(str(written))}' AS {INDEX_DB} (READ_ONLY)")
-        else:
+        if not (written is not None and written.exists() and _attached(con, written)):
             con.execute(f"ATTACH ':memory:' AS {INDEX_DB}")
             _build(con)
         _record(con, snapshot, version)
     return _lock
+
+
+def _attached(con: duckdb.DuckDBPyConnection, written: Path) -> bool:
+    """Attach the ingest's index file; False (the caller builds one) if it cannot be read."""
+    try:
+        con.execute(f"ATTACH '{sql_literal(str(written))}' AS {INDEX_DB} (READ_ONLY)")
+        return True
+    except duckdb.Error:  # damaged outside our atomic rename, or from another DuckDB version
+        return False

@@ -290,6 +290,15 @@ def test_the_index_command_writes_the_file_for_an_older_lake(copy_of_sample_lake
     assert attached_index(con) == [(str(written), True)] and len(found(con, "juncker")) == 14
 
 
+def test_a_damaged_index_file_is_replaced_by_one_built_in_memory(copy_of_sample_lake: Path) -> None:
+    (written,) = (copy_of_sample_lake / search.INDEX_FOLDER).iterdir()
+    written.write_bytes(written.read_bytes()[:5000])  # truncated: DuckDB cannot attach it
+    con = lakes.connect(copy_of_sample_lake, sandbox=True)
+    _KEEP_OPEN.append(con)
+    search.ensure_index(con)
+    assert attached_index(con)[0][1] is False and len(found(con, "juncker")) == 14
+
+
 def test_a_load_of_events_alone_writes_no_new_index_file(copy_of_sample_lake: Path, tmp_path: Path) -> None:
     before = index_files(copy_of_sample_lake)
     summary = load("gdelt", [str(shifted_sample_events(tmp_path))], copy_of_sample_lake)
