@@ -18,6 +18,7 @@ from ingest.store import ensure_schema, read_rejections
 from queries import lake as lakes
 from queries import runner
 from queries import search as search_index
+from queries.sandbox import SandboxedLake
 
 
 def ensure_lake() -> None:
@@ -51,7 +52,7 @@ def lake_key() -> str:
     return f"{lake}|{lakes.settings_for(lake).describe()}"
 
 
-def connection():
+def connection() -> SandboxedLake:
     return _connection(lake_key())
 
 
@@ -66,21 +67,22 @@ def upgrade_lake(lake: Path, where: str) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(key: str):
-    """One read-only, sandboxed connection per lake per process. 1 GB for DuckDB by default
-    keeps the app process small; BILATERAL_MEMORY_LIMIT overrides it."""
-    return lakes.connect(Path(key.split("|", 1)[0]), read_only=True, sandbox=True,
+def _connection(key: str) -> SandboxedLake:
+    """One read-only, sandboxed connection per lake per process, used only from threads that
+    cannot write files (queries/sandbox.py). 1 GB for DuckDB by default keeps the app process
+    small; BILATERAL_MEMORY_LIMIT overrides it."""
+    return SandboxedLake(Path(key.split("|", 1)[0]),
                          memory_limit=os.environ.get("BILATERAL_MEMORY_LIMIT", "1GB"))
 
 
 def current_snapshot() -> int:
-    return lakes.current_snapshot(connection())
+    return connection().run(lakes.current_snapshot)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _run_cached(name: str, params: tuple[tuple[str, object], ...], snapshot: int, pinned: bool,
                 lake: str) -> pd.DataFrame:
-    return runner.run(_connection(lake), name, dict(params), snapshot=snapshot if pinned else None)
+    return _connection(lake).run(runner.run, name, dict(params), snapshot=snapshot if pinned else None)
 
 
 def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFrame:
@@ -101,8 +103,12 @@ def search(name: str, **params: object) -> pd.DataFrame | None:
         bound = runner.get(name).bind(params)
     except runner.QueryError:
         return None
-    with search_index.ensure_index(connection()):
-        return runner.run(connection(), name, bound, snapshot=pinned())
+    return connection().run(_search, name, bound, pinned())
+
+
+def _search(con, name: str, bound: dict, snapshot: int | None) -> pd.DataFrame:
+    with search_index.ensure_index(con):
+        return runner.run(con, name, bound, snapshot=snapshot)
 
 
 def require_events() -> pd.Series:
@@ -139,12 +145,7 @@ def rejections(limit: int = 20) -> list[dict]:
 
 
 def snapshot_info(snapshot: int) -> dict:
-    cursor = connection().cursor()  # own cursor, fetchall: see queries.lake.current_snapshot
-    try:
-        rows = cursor.execute(
-            "select snapshot_id, snapshot_time from lake.snapshots() where snapshot_id = $id", {"id": snapshot}
-        ).fetchall()
-    finally:
-        cursor.close()
+    rows = connection().sql("select snapshot_id, snapshot_time from lake.snapshots() where snapshot_id = $id",
+                            {"id": snapshot})
     row = rows[0] if rows else None
     return {"snapshot": row[0], "time": row[1]} if row else {"snapshot": snapshot, "time": None}

@@ -184,11 +184,14 @@ def connect(
     memory_limit: str | None = None,
     threads: int | None = None,
     sandbox: bool = False,
+    spill_dir: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB with the lake attached as `lake` and selected by USE.
 
     sandbox=True (the dashboard's connection): the lake's files are the only files it can
-    read, it writes none, installs and loads no more extensions, and its settings are locked.
+    read, it installs and loads no more extensions, and its settings are locked. It could still
+    write inside the lake directory; queries/sandbox.py adds the kernel's guard against that.
+    spill_dir: where DuckDB spills what does not fit in memory_limit (default ./.tmp).
     """
     settings = settings_for(lake)
     if not create and not lake_exists(settings):
@@ -213,6 +216,8 @@ def connect(
         raise
     con.execute(f"USE {LAKE_ALIAS}")
     _SETTINGS_OF[id(con)] = settings
+    if spill_dir is not None:
+        con.execute("SET temp_directory = $dir", {"dir": str(spill_dir)})
     if sandbox:
         load_extension(con, "fts")  # search needs it; nothing can be loaded once locked
         allowed = [settings.data_path]

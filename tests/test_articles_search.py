@@ -30,6 +30,7 @@ from ingest.load import load
 from queries import lake as lakes
 from queries import search
 from queries.runner import QueryError, run
+from queries.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 EN_SAMPLE = REPO / "data" / "sample" / "articles" / "en_us_china_trade_2018.jsonl.gz"
@@ -39,7 +40,7 @@ SEED_TITLE = "ليبيا وروسيا تبحثان تعزيز الشراكة ا�
 # Test metadata: the seed file holds only the text, so this URL is made up for the test.
 SEED_URL = "https://www.alamsar.com/test-metadata/libya-russia-2025-12-03"
 
-_KEEP_OPEN: list[duckdb.DuckDBPyConnection] = []  # see the module docstring
+_KEEP_OPEN: list[duckdb.DuckDBPyConnection | SandboxedLake] = []  # see the module docstring
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -369,10 +370,13 @@ def test_article_search_runs_from_the_command_line(sample_lake: Path, capsys: py
 
 @pytest.fixture
 def dashboard_search(copy_of_sample_lake: Path, monkeypatch: pytest.MonkeyPatch):
-    """dashboard.data.search (the page's path) on a private copy of the sample lake."""
+    """dashboard.data.search (the page's path, through the guarded connection) on a private
+    copy of the sample lake; returns a plain connection to check the tables with."""
     con = lakes.connect(copy_of_sample_lake)
     _KEEP_OPEN.append(con)
-    monkeypatch.setattr(dashboard_data, "connection", lambda: con)
+    guarded = SandboxedLake(copy_of_sample_lake)
+    _KEEP_OPEN.append(guarded)
+    monkeypatch.setattr(dashboard_data, "connection", lambda: guarded)
     return con
 
 

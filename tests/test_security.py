@@ -3,7 +3,8 @@
 - Every page takes hostile values in every URL parameter it reads (SQL, 10,000 characters,
   control characters, path traversal, javascript: URLs, %00, HTML) and answers with
   notices: no exception, no traceback text, no javascript: link.
-- The dashboard's connection (dashboard.data.connection()) is read-only and sandboxed.
+- The dashboard's connection (dashboard.data.connection()) is read-only and sandboxed, and the
+  kernel (Landlock) stops the threads that use it from writing any file.
 - The query runner validates every parameter before it touches the connection: a hostile
   value is a QueryError and nothing runs; free-text values are bound, never pasted.
 - `python -m queries` answers hostile parameters with one line.
@@ -28,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 from queries import lake as lakes
 from queries import runner
 from queries.runner import QueryError
+from queries.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -133,19 +135,22 @@ def dashboard_con(sample_lake: Path):
 
 
 def test_dashboard_connection_is_read_only_and_locked(dashboard_con, sample_lake: Path) -> None:
-    cur = dashboard_con.cursor()
-    try:
-        readonly = cur.execute("select readonly from duckdb_databases() where database_name = 'lake'").fetchall()
-        settings = cur.execute(
-            "select current_setting('enable_external_access'), current_setting('lock_configuration'), "
-            "current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions')"
-        ).fetchall()
-        allowed = cur.execute("select current_setting('allowed_directories')").fetchall()[0][0]
-    finally:
-        cur.close()
+    readonly = dashboard_con.sql("select readonly from duckdb_databases() where database_name = 'lake'")
+    settings = dashboard_con.sql(
+        "select current_setting('enable_external_access'), current_setting('lock_configuration'), "
+        "current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions')")
+    allowed = dashboard_con.sql("select current_setting('allowed_directories')")[0][0]
     assert readonly == [(True,)]
     assert settings == [(False, True, False, False)]
     assert str(sample_lake) + "/" in allowed
+
+
+def test_dashboard_connection_is_guarded_by_the_kernel(dashboard_con) -> None:
+    """In CI (Linux with Landlock) the guard must be on; elsewhere the reason is stated."""
+    if not dashboard_con.guarded and not os.environ.get("BILATERAL_CI"):
+        pytest.skip(f"no kernel write guard here: {dashboard_con.guard}")
+    assert dashboard_con.guarded, dashboard_con.guard
+    assert dashboard_con.guard.startswith("Landlock ABI ")
 
 
 OUTSIDE_READS = [
@@ -185,12 +190,8 @@ REFUSED = [
 @pytest.mark.parametrize("statement", OUTSIDE_READS + REFUSED)
 def test_dashboard_connection_refuses(dashboard_con, sample_lake: Path, statement: str) -> None:
     sql = statement.format(lake=sample_lake)
-    cur = dashboard_con.cursor()  # a cursor: the connection is shared by the module's tests
-    try:
-        with pytest.raises(duckdb.Error):
-            cur.execute(sql).fetchall()
-    finally:
-        cur.close()
+    with pytest.raises(duckdb.Error):
+        dashboard_con.sql(sql)
     assert not Path("/tmp/bilateral-security-should-not-exist.csv").exists()
     assert not (sample_lake.parent / "bilateral-security-should-not-exist.csv").exists()
     assert not Path("/tmp/bilateral-security-other.duckdb").exists()
@@ -198,7 +199,7 @@ def test_dashboard_connection_refuses(dashboard_con, sample_lake: Path, statemen
 
 
 def test_dashboard_connection_still_reads_the_lake(dashboard_con, sample_con) -> None:
-    assert runner.run(dashboard_con, "lake_summary").equals(runner.run(sample_con, "lake_summary"))
+    assert dashboard_con.run(runner.run, "lake_summary").equals(runner.run(sample_con, "lake_summary"))
 
 
 def _lake_fingerprint(lake: Path) -> tuple:
@@ -211,63 +212,70 @@ def _lake_fingerprint(lake: Path) -> tuple:
         con.close()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="bug: the sandboxed, read-only dashboard connection can write files inside the lake directory "
-           "(COPY ... TO '<lake>/files/x', even over an existing data file; ATTACH '<lake>/x.duckdb' creates "
-           "one): READ_ONLY covers the DuckLake catalog only, and allowed_directories = [lake] allows writes "
-           "as well as reads",
-)
-def test_dashboard_connection_writes_no_file_in_the_lake(copy_of_sample_lake: Path) -> None:
+@pytest.fixture
+def guarded_copy(copy_of_sample_lake: Path):
+    """The dashboard's connection (dashboard.data._connection) on a private copy of the lake.
+    Without a kernel write guard (not Linux, no Landlock) these tests skip, except in CI."""
+    guarded = SandboxedLake(copy_of_sample_lake, memory_limit="1GB")
+    if not guarded.guarded and not os.environ.get("BILATERAL_CI"):
+        guarded.close()
+        pytest.skip(f"no kernel write guard here: {guarded.guard}")
+    yield guarded
+    guarded.close()
+
+
+def _attempt(guarded: SandboxedLake, statements: list[str]) -> list[str]:
+    """Run each statement on the guarded connection; the ones that did not raise."""
+    succeeded = []
+    for statement in statements:
+        try:
+            guarded.sql(statement)
+        except duckdb.Error:
+            continue
+        succeeded.append(statement.split(" (")[0])
+    return succeeded
+
+
+def _tree(lake: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(lake)): p.read_bytes() for p in sorted(lake.rglob("*")) if p.is_file()}
+
+
+def test_dashboard_connection_writes_no_file_in_the_lake(guarded_copy: SandboxedLake,
+                                                         copy_of_sample_lake: Path) -> None:
+    """DuckDB's allowed_directories grants writes with reads; the kernel guard takes them away."""
     lake = copy_of_sample_lake
-    con = lakes.connect(lake, read_only=True, sandbox=True, memory_limit="1GB")  # as dashboard.data._connection
     data_file = sorted((lake / lakes.DATA_DIR).rglob("*.parquet"))[0]
-    before = data_file.read_bytes()
-    attempts = [f"copy (select 42 as x) to '{lake / lakes.DATA_DIR / 'injected.csv'}'",
-                f"copy (select 42 as x) to '{lake / 'injected.parquet'}' (format parquet)",
-                f"copy (select 42 as x) to '{data_file}' (format parquet)",
-                f"attach '{lake / 'injected.duckdb'}' as injected"]
-    succeeded = []
-    try:
-        for statement in attempts:
-            try:
-                con.execute(statement)
-            except duckdb.Error:
-                continue
-            succeeded.append(statement)
-    finally:
-        con.close()
+    before = _tree(lake)
+    succeeded = _attempt(guarded_copy, [
+        f"copy (select 42 as x) to '{lake / lakes.DATA_DIR / 'injected.csv'}'",
+        f"copy (select 42 as x) to '{lake / 'injected.parquet'}' (format parquet)",
+        f"copy (select range as x from range(1000000)) to '{data_file}' (format parquet)",
+        f"attach '{lake / 'injected.duckdb'}' as injected",
+    ])
     assert succeeded == [], f"the read-only sandbox ran: {succeeded}"
-    assert data_file.read_bytes() == before
+    assert _tree(lake) == before, "a file in the lake was added, removed or changed"
+    assert guarded_copy.sql("select count(*) from lake.events") == [(117_126,)], "and it still reads"
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="bug: the sandboxed, read-only dashboard connection may DETACH its read-only lake and ATTACH the "
-           "same catalog read-write (it lies inside allowed_directories), then delete and insert rows that "
-           "commit as new snapshots: the sandbox does not make the lake read-only",
-)
-def test_dashboard_connection_cannot_reattach_the_lake_read_write(copy_of_sample_lake: Path) -> None:
+def test_dashboard_connection_cannot_reattach_the_lake_read_write(guarded_copy: SandboxedLake,
+                                                                  copy_of_sample_lake: Path) -> None:
+    """Re-attaching the catalog without READ_ONLY is allowed by DuckDB (it lies inside
+    allowed_directories), but the kernel refuses the catalog's write open, so SQLite opens it
+    read-only and every change fails at commit."""
     lake = copy_of_sample_lake
-    before = _lake_fingerprint(lake)
-    con = lakes.connect(lake, read_only=True, sandbox=True, memory_limit="1GB")  # as dashboard.data._connection
-    attempts = ["use memory", "detach lake",
-                f"attach 'ducklake:sqlite:{lake / lakes.CATALOG_FILE}' as rw "
-                f"(data_path '{lake / lakes.DATA_DIR}/', override_data_path true)",
-                "delete from rw.countries"]
-    succeeded = []
-    try:
-        for statement in attempts:
-            try:
-                con.execute(statement)
-            except duckdb.Error:
-                continue
-            succeeded.append(statement.split(" (")[0])
-    finally:
-        con.close()
-    after = _lake_fingerprint(lake)
-    assert after == before, f"the lake changed through the sandbox: {before} -> {after}; ran: {succeeded}"
-    assert not any(s.startswith(("attach", "delete")) for s in succeeded), succeeded
+    before, files = _lake_fingerprint(lake), _tree(lake)
+    succeeded = _attempt(guarded_copy, [
+        "use memory", "detach lake",
+        f"attach 'ducklake:sqlite:{lake / lakes.CATALOG_FILE}' as rw "
+        f"(data_path '{lake / lakes.DATA_DIR}/', override_data_path true)",
+        "delete from rw.countries",
+        "drop table rw.events",
+        "insert into rw.articles (url) values ('https://example.invalid/x')",
+        "create table rw.evil (x int)",
+    ])
+    assert not any(s.startswith(("delete", "drop", "insert", "create")) for s in succeeded), succeeded
+    assert _lake_fingerprint(lake) == before
+    assert _tree(lake) == files, "the catalog or a data file changed"
 
 
 # ---------------------------------------------------------------- the query runner
@@ -308,7 +316,7 @@ def test_runner_rejects_or_binds_every_hostile_value(name: str, param_name: str,
             continue
         # Free text is bound as a value ($name), never pasted into the SQL.
         try:
-            frame = runner.run(dashboard_con, name, params)
+            frame = dashboard_con.run(runner.run, name, params)
         except QueryError as err:
             assert len(str(err).splitlines()) == 1, (payload, str(err))
             continue
@@ -321,7 +329,7 @@ def test_pair_events_with_injection_never_executes(dashboard_con) -> None:
     with pytest.raises(QueryError):
         runner.run(Untouchable(), "pair_events", params)
     with pytest.raises(QueryError):
-        runner.run(dashboard_con, "pair_events", params)
+        dashboard_con.run(runner.run, "pair_events", params)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=list(PAYLOADS))

@@ -331,3 +331,14 @@ def test_data_page_without_rejections_says_so(sample_app) -> None:
     at = sample_app("data")
     assert "No drop has been rejected." in [c.value for c in at.caption]
     assert not at.text
+
+
+def test_data_page_says_whether_the_kernel_guards_the_connection(sample_app) -> None:
+    from dashboard import data
+
+    at = sample_app("data")
+    lake = data.connection()
+    said = [c.value for c in at.caption if "read-only" in c.value]
+    assert len(said) == 1
+    assert lake.guard in said[0]
+    assert ("the kernel stops it from writing any file" in said[0]) == lake.guarded

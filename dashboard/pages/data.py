@@ -5,13 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts
-from dashboard.data import query_latest, rejections
+from dashboard.data import connection, query_latest, rejections
 from dashboard.shared import write_url
 from queries.lake import settings_for
 
 st.title("Data")
 st.caption(f"Lake: {settings_for().describe()} · DuckLake with Parquet data files. Every load is one "
            "commit, so every refresh is a snapshot that a shared link can pin.")
+lake = connection()
+st.caption(f"This dashboard reads the lake read-only; the kernel stops it from writing any file ({lake.guard})."
+           if lake.guarded else
+           f"This dashboard reads the lake read-only (DuckDB's sandbox); the kernel's write guard is off: {lake.guard}.")
 
 counts = query_latest("table_counts")
 cols = st.columns(len(counts))
