@@ -247,6 +247,24 @@ def _use_rollback_journal(catalog: Path) -> None:
         raise LakeError(f"cannot open the catalog {catalog}: {err}") from None
 
 
+def roll_back_interrupted_commit(settings: LakeSettings, err: Exception) -> bool:
+    """After `err` from a read-only reader: if it is the mark of a writer killed inside the
+    SQLite catalog's commit (a hot journal, which read-only openers may not roll back), open the
+    catalog read-write once so that SQLite rolls the commit back to the previous snapshot, as
+    the next ingest would. SQLite does so only when no live writer holds the journal.
+    True when it was that case and the caller may read again."""
+    if settings.catalog != "sqlite" or "attempt to write a readonly database" not in str(err):
+        return False
+    import sqlite3
+
+    try:
+        with sqlite3.connect(settings.dir / CATALOG_FILE, timeout=10) as db:
+            db.execute("select count(*) from sqlite_master").fetchone()  # the first read plays the journal back
+    except sqlite3.Error:
+        return False
+    return True
+
+
 _SETTINGS_OF: dict[int, LakeSettings] = {}  # connection -> its lake, for attaching snapshots
 
 

@@ -57,6 +57,7 @@ class SandboxedLake:
     guarded thread. Anything that touches the connection goes through run()."""
 
     def __init__(self, lake: Path, memory_limit: str = "1GB", threads: int = READER_THREADS) -> None:
+        self.settings = lakes.settings_for(lake)
         self.spill_dir = Path(tempfile.mkdtemp(prefix="bilateral-spill-"))
         guard, self.guard = _write_guard(self.spill_dir)
         self.guarded = guard is not None
@@ -72,6 +73,13 @@ class SandboxedLake:
 
     def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         """fn(connection, *args, **kwargs) on a guarded thread; its result or its exception."""
+        try:
+            return self._pool.submit(fn, self._con, *args, **kwargs).result()
+        except duckdb.Error as err:
+            # A writer killed inside its catalog commit: the guarded threads may not roll the
+            # journal back, this (unguarded) one does, through SQLite's own recovery.
+            if not lakes.roll_back_interrupted_commit(self.settings, err):
+                raise
         return self._pool.submit(fn, self._con, *args, **kwargs).result()
 
     def sql(self, statement: str, params: dict | None = None) -> list[tuple]:
