@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -69,9 +71,15 @@ def pair_timeline(
     spikes: pd.DataFrame | None = None,
     count_label: str = "events",
     coded: pd.DataFrame | None = None,
+    grain: str | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
 ) -> go.Figure:
     """Stacked bars per period by quad class (A→B above the axis, B→A mirrored below when
     split), and beneath them mean Goldstein and mean tone on the same time axis.
+
+    `grain` gives each bar the width of its period and `window` (first, last day) fixes the time
+    axis to the dates asked for: one active year in thirty shows as one bar among empty years,
+    not as a bar across the whole chart.
 
     `coded` (event_date, event_code, event_description, sentence, confidence) adds the events
     coded from stored articles as diamonds on the axis: their own layer, never in the bars.
@@ -101,6 +109,7 @@ def pair_timeline(
             bars.append(go.Bar(
                 # numpy, not pandas: Plotly converts a Series through narwhals, a third of the build time
                 x=part["period"].to_numpy(),
+                width=None if grain is None else _bar_widths(part["period"], grain),
                 y=(part["value"] * sign).to_numpy(),
                 name=name,
                 legendgroup=name,
@@ -163,7 +172,23 @@ def pair_timeline(
     fig.update_yaxes(title_text=f"{unit}<br><sub>{title}</sub>", row=1, col=1, zeroline=True,
                      zerolinecolor="#444", zerolinewidth=1.5)
     fig.update_yaxes(title_text="mean", row=2, col=1)
+    if volume is None and len(frame) and frame.groupby(["period", "direction"])["value"].sum().max() <= 5:
+        fig.update_yaxes(dtick=1, row=1, col=1)  # a handful of events: whole-number ticks, not 0.5
+    if window is not None:
+        half = pd.Timedelta(days=PERIOD_DAYS.get(grain or "day", 1) / 2)
+        fig.update_xaxes(range=[pd.Timestamp(window[0]) - half, pd.Timestamp(window[1]) + half])
     return fig
+
+
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 30.4, "quarter": 91.3, "year": 365.2}
+_NEXT_PERIOD = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+                "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
+
+
+def _bar_widths(periods: pd.Series, grain: str) -> np.ndarray:
+    """Each bar 85 % of its own period, in milliseconds (a date axis's unit): months differ."""
+    starts = pd.DatetimeIndex(periods)
+    return ((starts + _NEXT_PERIOD[grain]) - starts).total_seconds().to_numpy() * 1000 * 0.85
 
 
 def compare_lines(series: dict[str, pd.DataFrame], unit: str) -> go.Figure:

@@ -526,6 +526,39 @@ def test_b_to_a_bars_are_below_the_axis_only_when_split(geo_usa_monthly, split: 
         assert sorted(abs(int(y)) for y in trace.y) == sorted(int(c[2]) for c in trace.customdata)
 
 
+def test_bars_are_as_wide_as_their_own_month_and_the_axis_spans_the_window(geo_usa_monthly) -> None:
+    window = (GEO_USA["start"], GEO_USA["end"])
+    fig = charts.pair_timeline(geo_usa_monthly, "Georgia", "United States", grain="month", window=window)
+    day_ms = 86_400_000
+    for trace in _bars_of(fig):
+        for x, width in zip(trace.x, trace.width, strict=True):
+            start = pd.Timestamp(x)
+            days = ((start + pd.offsets.MonthBegin(1)) - start).days  # 28 to 31
+            assert width == pytest.approx(days * day_ms * 0.85)
+    low, high = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
+    assert low < pd.Timestamp(window[0]) <= low + pd.Timedelta(days=16)
+    assert high - pd.Timedelta(days=16) <= pd.Timestamp(window[1]) < high
+
+
+def test_a_single_active_year_is_one_narrow_bar_in_a_long_window(sample_con) -> None:
+    """GEO-USA over 42 years (active 2011-2013 here): each year keeps its width on a 42-year axis."""
+    activity = run(sample_con, "pair_activity", {"a": "GEO", "b": "USA", "start": dt.date(1979, 1, 1),
+                                                 "end": dt.date(2020, 12, 31), "grain": "year"})
+    fig = charts.pair_timeline(activity, "Georgia", "United States", grain="year",
+                               window=(dt.date(1979, 1, 1), dt.date(2020, 12, 31)))
+    low, high = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
+    axis_ms = (high - low).total_seconds() * 1000
+    widest = max(max(t.width) for t in _bars_of(fig))
+    assert widest <= 366 * 86_400_000 * 0.85
+    assert widest / axis_ms < 0.03
+
+
+def test_few_events_get_whole_number_ticks(geo_usa_monthly) -> None:
+    few = geo_usa_monthly[geo_usa_monthly["events"] <= 2].head(2)
+    assert charts.pair_timeline(few, "Georgia", "United States").layout.yaxis.dtick == 1
+    assert charts.pair_timeline(geo_usa_monthly, "Georgia", "United States").layout.yaxis.dtick is None
+
+
 def test_goldstein_and_tone_lines_are_in_the_second_row(geo_usa_monthly) -> None:
     fig = charts.pair_timeline(geo_usa_monthly, "Georgia", "United States")
     lines = {t.name: (t.xaxis, t.yaxis) for t in fig.data if t.type == "scatter"}

@@ -147,7 +147,7 @@ if activity.empty:
 else:
     event = st.plotly_chart(
         charts.pair_timeline(activity, name_a, name_b, split=view.split, volume=volume, spikes=flagged,
-                             count_label=f"{view.count} events", coded=coded),
+                             count_label=f"{view.count} events", coded=coded, grain=grain, window=(start, end)),
         key="pair_timeline_chart", on_select="rerun", selection_mode="points",
     )
     picked_bar = clicked_bar(event)
