@@ -19,12 +19,14 @@ def _long_text(col: str) -> str:
     return f"nullif(case when {c}[1] between '!' and '~' and {c}[-1] between '!' and '~' then {c} else trim({c}) end, '')"
 
 
+# DuckDB's casts and strptime skip surrounding whitespace themselves: no trim() (it cost
+# 0.4 of 4.9 CPU-seconds of a 1M-row load).
 def _int(col: str, kind: str = "integer") -> str:
-    return f"try_cast(trim(\"{col}\") as {kind})"
+    return f"try_cast(\"{col}\" as {kind})"
 
 
 def _num(col: str) -> str:
-    return f"try_cast(trim(\"{col}\") as double)"
+    return f"try_cast(\"{col}\" as double)"
 
 
 def _code(col: str) -> str:
@@ -36,7 +38,7 @@ def _code(col: str) -> str:
 # Canonical column -> expression over the staged GDELT columns.
 TYPED = {
     "event_id": _int("GLOBALEVENTID", "bigint"),
-    "event_date": "try_strptime(trim(\"SQLDATE\"), '%Y%m%d')::date",
+    "event_date": "try_strptime(\"SQLDATE\", '%Y%m%d')::date",
     "actor1_code": _text("Actor1Code"),
     "actor1_name": _long_text("Actor1Name"),
     "actor1_cameo_country": _text("Actor1CountryCode"),
@@ -65,8 +67,8 @@ TYPED = {
     "action_geo_long": _num("ActionGeo_Long"),
     "action_geo_feature_id": _text("ActionGeo_FeatureID"),
     # 2.0 stamps the 15-minute slot (YYYYMMDDHHMMSS), 1.0 the day (YYYYMMDD).
-    "date_added": "coalesce(try_strptime(trim(\"DATEADDED\"), '%Y%m%d%H%M%S'), "
-    "try_strptime(trim(\"DATEADDED\"), '%Y%m%d'))",
+    "date_added": "coalesce(try_strptime(\"DATEADDED\", '%Y%m%d%H%M%S'), "
+    "try_strptime(\"DATEADDED\", '%Y%m%d'))",
     "source_url": _long_text("SOURCEURL"),
 }
 
