@@ -31,6 +31,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _add_rollups_to_older_lake(con)
         _add_missing_tables(con)
         _add_direction_to_pair_month(con)
+        _set_file_options(con)
         return False
     with one_commit(con, "create lake: tables, CAMEO codes, countries", command="create"):
         for statement in _statements(SCHEMA_SQL.read_text()):
@@ -41,7 +42,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _insert_rows(con, "countries",
                      [(c.cameo_code, c.code, c.name, c.is_state) for c in reference.all_country_codes()])
         con.execute("insert into ingest_commits values (0, now())")
+    _set_file_options(con)
     return True
+
+
+# Articles in row groups of 16,384 rows: the drill-down looks titles up by URL, which reads the
+# whole url column, and DuckDB decodes one row group per thread (100k articles: 14 ms in one
+# row group, 7 ms in 16k-row groups, on 2 threads). Applies to files written from now on.
+FILE_OPTIONS = {"articles": {"parquet_row_group_size": 16384}}
+
+
+def _set_file_options(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckLake's per-table Parquet options; recorded in the catalog, no snapshot."""
+    set_now = {(row[0], row[1]) for row in con.execute(
+        f"select option_name, scope_entry from {LAKE_ALIAS}.options() where scope = 'TABLE'").fetchall()}
+    for table, options in FILE_OPTIONS.items():
+        for name, value in options.items():
+            if (name, f"main.{table}") not in set_now:
+                con.execute(f"call {LAKE_ALIAS}.set_option($name, $value, table_name => $table)",
+                            {"name": name, "value": value, "table": table})
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:

@@ -424,3 +424,24 @@ def test_two_hundred_characters_are_searched(dashboard_search) -> None:
     q = ("tariffs " * 25)[:200]
     result = dashboard_data.search("article_search", q=q, language="any", limit=1000)
     assert set(result["url"]) == urls(dashboard_search, "tariffs")
+
+
+def test_articles_are_written_in_row_groups_of_16384(copy_of_sample_lake: Path, tmp_path: Path) -> None:
+    """The drill-down reads the whole url column to find titles: row groups of 16,384 rows let
+    DuckDB's threads share it. 20,000 copies of the sample's real articles, each under its own
+    URL, make one load's file."""
+    import gzip
+
+    real = [json.loads(line) for line in gzip.open(EN_SAMPLE, "rt", encoding="utf-8")]
+    copies = [{**real[i % len(real)], "url": f"{real[i % len(real)]['url']}#copy-{i}"} for i in range(20_000)]
+    summary = load("articles", [str(write_jsonl(tmp_path / "copies.jsonl", copies))], copy_of_sample_lake, code=False)
+    assert summary.added == {"articles": 20_000}
+    con = lakes.connect(copy_of_sample_lake)
+    try:
+        files = [row[0] for row in con.execute("select data_file from ducklake_list_files('lake', 'articles')").fetchall()]
+        groups = con.execute(
+            "select file_name, list(row_group_num_rows order by row_group_id) from parquet_metadata($files) "
+            "where path_in_schema = 'url' group by file_name", {"files": files}).fetchall()
+    finally:
+        con.close()
+    assert sorted(g for _, g in groups) == [[701], [16_384, 20_000 - 16_384]]
