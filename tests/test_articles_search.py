@@ -432,7 +432,8 @@ def test_articles_are_written_in_row_groups_of_16384(copy_of_sample_lake: Path, 
     URL, make one load's file."""
     import gzip
 
-    real = [json.loads(line) for line in gzip.open(EN_SAMPLE, "rt", encoding="utf-8")]
+    with gzip.open(EN_SAMPLE, "rt", encoding="utf-8") as sample:
+        real = [json.loads(line) for line in sample]
     copies = [{**real[i % len(real)], "url": f"{real[i % len(real)]['url']}#copy-{i}"} for i in range(20_000)]
     summary = load("articles", [str(write_jsonl(tmp_path / "copies.jsonl", copies))], copy_of_sample_lake, code=False)
     assert summary.added == {"articles": 20_000}
