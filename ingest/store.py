@@ -59,8 +59,9 @@ def _set_file_options(con: duckdb.DuckDBPyConnection) -> None:
     for table, options in FILE_OPTIONS.items():
         for name, value in options.items():
             if (name, f"main.{table}") not in set_now:
-                con.execute(f"call {LAKE_ALIAS}.set_option($name, $value, table_name => $table)",
-                            {"name": name, "value": value, "table": table})
+                with commit_gate(con):  # a catalog write, like a commit: readers hold back meanwhile
+                    con.execute(f"call {LAKE_ALIAS}.set_option($name, $value, table_name => $table)",
+                                {"name": name, "value": value, "table": table})
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:

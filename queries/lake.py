@@ -247,22 +247,40 @@ def _use_rollback_journal(catalog: Path) -> None:
         raise LakeError(f"cannot open the catalog {catalog}: {err}") from None
 
 
-def roll_back_interrupted_commit(settings: LakeSettings, err: Exception) -> bool:
-    """After `err` from a read-only reader: if it is the mark of a writer killed inside the
-    SQLite catalog's commit (a hot journal, which read-only openers may not roll back), open the
-    catalog read-write once so that SQLite rolls the commit back to the previous snapshot, as
-    the next ingest would. SQLite does so only when no live writer holds the journal.
-    True when it was that case and the caller may read again."""
-    if settings.catalog != "sqlite" or "attempt to write a readonly database" not in str(err):
-        return False
-    import sqlite3
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")  # a SQLite rollback journal's header
 
-    try:
-        with sqlite3.connect(settings.dir / CATALOG_FILE, timeout=10) as db:
-            db.execute("select count(*) from sqlite_master").fetchone()  # the first read plays the journal back
-    except sqlite3.Error:
+
+def has_hot_journal(settings: LakeSettings) -> bool:
+    """The SQLite catalog's rollback journal holds a synced commit: a writer died inside it
+    (or is inside it right now; SQLite itself tells the two apart by the writer's lock)."""
+    if settings.catalog != "sqlite":
         return False
-    return True
+    try:
+        with (settings.dir / (CATALOG_FILE + "-journal")).open("rb") as journal:
+            head = journal.read(12)
+    except OSError:
+        return False
+    return head[:8] == JOURNAL_MAGIC and head[8:12] != b"\0\0\0\0"
+
+
+_PLAY_BACK = "import sqlite3, sys; sqlite3.connect(sys.argv[1], timeout=10).execute('select count(*) from sqlite_master')"
+
+
+def roll_back_interrupted_commit(settings: LakeSettings) -> bool:
+    """If a writer was killed inside the SQLite catalog's commit, its hot journal stops
+    read-only readers ("attempt to write a readonly database"); a read-write open plays it back
+    to the previous snapshot, as the next ingest would (SQLite does so only when no live writer
+    holds the journal's lock). The open runs in a short-lived process: closing a second SQLite
+    library's file in this one would drop the locks DuckDB's SQLite holds for its readers.
+    True if there was a journal to play back and the catalog opened."""
+    if not has_hot_journal(settings):
+        return False
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _PLAY_BACK, str(settings.dir / CATALOG_FILE)],
+                          capture_output=True, timeout=60, check=False)
+    return done.returncode == 0
 
 
 _SETTINGS_OF: dict[int, LakeSettings] = {}  # connection -> its lake, for attaching snapshots

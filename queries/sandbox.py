@@ -27,8 +27,9 @@ from queries import lake as lakes
 
 T = TypeVar("T")
 
-# Enough for the sessions one server serves at once; DuckDB parallelises each query itself.
-READER_THREADS = 8
+# More than the sessions one server runs at once: a page waits for a free thread, and every
+# query has a time limit (queries/runner.py). DuckDB parallelises each query itself.
+READER_THREADS = 16
 
 
 def _write_rights():
@@ -58,6 +59,9 @@ class SandboxedLake:
 
     def __init__(self, lake: Path, memory_limit: str = "1GB", threads: int = READER_THREADS) -> None:
         self.settings = lakes.settings_for(lake)
+        # A writer killed inside its catalog commit: guarded threads could not play its
+        # journal back, this (unguarded) one can.
+        lakes.roll_back_interrupted_commit(self.settings)
         self.spill_dir = Path(tempfile.mkdtemp(prefix="bilateral-spill-"))
         guard, self.guard = _write_guard(self.spill_dir)
         self.guarded = guard is not None
@@ -69,16 +73,17 @@ class SandboxedLake:
             self._pool.shutdown(wait=False)
             shutil.rmtree(self.spill_dir, ignore_errors=True)
             raise
-        self._closed = threading.Event()
+        self._closing = threading.Lock()
+        self._closed = False
 
     def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """fn(connection, *args, **kwargs) on a guarded thread; its result or its exception."""
+        """fn(connection, *args, **kwargs) on a guarded thread; its result or its exception.
+        fn only reads: it runs again after a killed writer's journal has been played back."""
         try:
             return self._pool.submit(fn, self._con, *args, **kwargs).result()
         except duckdb.Error as err:
-            # A writer killed inside its catalog commit: the guarded threads may not roll the
-            # journal back, this (unguarded) one does, through SQLite's own recovery.
-            if not lakes.roll_back_interrupted_commit(self.settings, err):
+            if "attempt to write a readonly database" not in str(err) \
+                    or not lakes.roll_back_interrupted_commit(self.settings):
                 raise
         return self._pool.submit(fn, self._con, *args, **kwargs).result()
 
@@ -87,12 +92,15 @@ class SandboxedLake:
         return self.run(_fetch_all, statement, params)
 
     def close(self) -> None:
-        if self._closed.is_set():
-            return
-        self._closed.set()
-        self.run(duckdb.DuckDBPyConnection.close)
-        self._pool.shutdown(wait=True)
-        shutil.rmtree(self.spill_dir, ignore_errors=True)
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._pool.submit(self._con.close).result()
+            finally:
+                self._pool.shutdown(wait=True)
+                shutil.rmtree(self.spill_dir, ignore_errors=True)
 
 
 def _fetch_all(con: duckdb.DuckDBPyConnection, statement: str, params: dict | None) -> list[tuple]:

@@ -122,6 +122,28 @@ def test_url_and_place_name_with_surrounding_spaces_are_stored_stripped(space: s
     assert query(blank_lake, "select source_url, action_geo_name from events") == [(url, place)]
 
 
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u3000"], ids=["space", "no-break-space", "ideographic-space"])
+def test_numbers_and_dates_with_surrounding_spaces_keep_their_values(space: str, blank_lake: Path,
+                                                                    tmp_path: Path) -> None:
+    """GLOBALEVENTID, SQLDATE, IsRootEvent, GoldsteinScale, NumMentions, ActionGeo_Lat and
+    DATEADDED padded with spaces of any kind read as the unpadded values."""
+    f = _v2_row_with_two_countries()
+    plain = f.copy()
+    for column in (0, 1, 25, 30, 31, 56, 59):
+        f[column] = f"{space}{f[column]}{space}"
+    padded_drop, plain_drop = tmp_path / "20150218230000.export.CSV", tmp_path / "plain" / "20150218230000.export.CSV"
+    plain_drop.parent.mkdir()
+    padded_drop.write_text("\t".join(f) + "\n", encoding="utf-8")
+    plain_drop.write_text("\t".join(plain) + "\n", encoding="utf-8")
+    columns = ("event_id, event_date, is_root_event, goldstein, num_mentions, action_geo_lat, date_added")
+    load("gdelt", [str(padded_drop)], blank_lake)
+    padded = query(blank_lake, f"select {columns} from events")
+    other = blank_lake.parent / "plain-lake"
+    load("gdelt", [str(plain_drop)], other)
+    assert padded == query(other, f"select {columns} from events")
+    assert None not in padded[0][:5]
+
+
 def test_cameo_rom_is_stored_as_iso_rou_keeping_cameo_code(blank_lake: Path, tmp_path: Path) -> None:
     f = _v2_row_with_two_countries()
     f[A1_CODE], f[A1_NAME], f[A1_COUNTRY] = "ROM", "ROMANIA", "ROM"

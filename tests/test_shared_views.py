@@ -341,4 +341,4 @@ def test_data_page_says_whether_the_kernel_guards_the_connection(sample_app) -> 
     said = [c.value for c in at.caption if "read-only" in c.value]
     assert len(said) == 1
     assert lake.guard in said[0]
-    assert ("the kernel stops it from writing any file" in said[0]) == lake.guarded
+    assert ("the kernel stops the threads that read it from writing any file" in said[0]) == lake.guarded

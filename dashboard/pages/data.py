@@ -13,7 +13,8 @@ st.title("Data")
 st.caption(f"Lake: {settings_for().describe()} · DuckLake with Parquet data files. Every load is one "
            "commit, so every refresh is a snapshot that a shared link can pin.")
 lake = connection()
-st.caption(f"This dashboard reads the lake read-only; the kernel stops it from writing any file ({lake.guard})."
+st.caption("This dashboard reads the lake read-only, and the kernel stops the threads that read it from writing "
+           f"any file but DuckDB's spill files ({lake.guard})."
            if lake.guarded else
            f"This dashboard reads the lake read-only (DuckDB's sandbox); the kernel's write guard is off: {lake.guard}.")
 
