@@ -234,6 +234,10 @@ for spike in shown.itertuples():
 if view.period:
     # The bar that holds the selected day at the current grain (the grain may have changed since).
     view = replace(view, period=pair_state.period_start(view.period, grain))
+# The view is final: into the URL before the drill-down's link is drawn. Written last, a click
+# on that link while this run was still going put the Pair page's state on the Articles URL.
+write_url(view.params())
+if view.period:
     p_end = pair_state.period_end(view.period, grain)
     quads = [view.quad] if view.quad else list(view.quads)
     st.subheader(f"Events {view.period:%Y-%m-%d} – {p_end:%Y-%m-%d}"
@@ -249,5 +253,3 @@ if view.period:
     st.page_link("dashboard/pages/articles.py", label="Open these events and their articles",
                  icon=":material/article:", query_params=with_pin(articles_link))
     st.dataframe(rows, hide_index=True, key="pair_drilldown", column_config=EVENT_COLUMNS)
-
-write_url(view.params())
