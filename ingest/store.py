@@ -31,7 +31,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _add_rollups_to_older_lake(con)
         _add_missing_tables(con)
         _add_direction_to_pair_month(con)
-        _set_file_options(con)
+        if missing := _file_options_missing(con):  # a lake made before the option
+            with commit_gate(con):  # a catalog write, like a commit: readers hold back meanwhile
+                _set_file_options(con, missing)
         return False
     with one_commit(con, "create lake: tables, CAMEO codes, countries", command="create"):
         for statement in _statements(SCHEMA_SQL.read_text()):
@@ -42,7 +44,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
         _insert_rows(con, "countries",
                      [(c.cameo_code, c.code, c.name, c.is_state) for c in reference.all_country_codes()])
         con.execute("insert into ingest_commits values (0, now())")
-    _set_file_options(con)
+    with commit_gate(con):  # not in the commit above: DuckLake sets no option on a table it creates
+        _set_file_options(con, [(t, n, v) for t, options in FILE_OPTIONS.items() for n, v in options.items()])
     return True
 
 
@@ -52,16 +55,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
 FILE_OPTIONS = {"articles": {"parquet_row_group_size": 16384}}
 
 
-def _set_file_options(con: duckdb.DuckDBPyConnection) -> None:
-    """DuckLake's per-table Parquet options; recorded in the catalog, no snapshot."""
-    set_now = {(row[0], row[1]) for row in con.execute(
+def _file_options_missing(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    present = {(row[0], row[1]) for row in con.execute(
         f"select option_name, scope_entry from {LAKE_ALIAS}.options() where scope = 'TABLE'").fetchall()}
-    for table, options in FILE_OPTIONS.items():
-        for name, value in options.items():
-            if (name, f"main.{table}") not in set_now:
-                with commit_gate(con):  # a catalog write, like a commit: readers hold back meanwhile
-                    con.execute(f"call {LAKE_ALIAS}.set_option($name, $value, table_name => $table)",
-                                {"name": name, "value": value, "table": table})
+    return [(table, name, value) for table, options in FILE_OPTIONS.items()
+            for name, value in options.items() if (name, f"main.{table}") not in present]
+
+
+def _set_file_options(con: duckdb.DuckDBPyConnection, options: list[tuple[str, str, int]]) -> None:
+    """DuckLake's per-table Parquet options (table, name, value): recorded in the catalog, no snapshot."""
+    for table, name, value in options:
+        con.execute(f"call {LAKE_ALIAS}.set_option($name, $value, table_name => $table)",
+                    {"name": name, "value": value, "table": table})
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
