@@ -7,6 +7,7 @@ Streamlit's built-in navigation would drop.
 
 from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import shared
@@ -26,6 +27,16 @@ pages = [
     st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 page = st.navigation(pages, position="hidden")
+
+# A session's first view: a blank 10-pixel chart in the sidebar makes the browser fetch and run
+# Plotly's 4.6 MB script while this run computes the page, not only once the page's first chart
+# arrives (a shared Pair link draws its chart sooner). Removed when the page has run.
+plotly_warmup = None
+if not st.session_state.get("plotly_warm"):
+    st.session_state.plotly_warm = True
+    plotly_warmup = st.sidebar.empty()
+    plotly_warmup.plotly_chart(go.Figure(layout={"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}),
+                               height=1, config={"staticPlot": True, "displayModeBar": False})
 
 latest = current_snapshot()
 pin_notice = shared.read_pin(latest)
@@ -53,6 +64,8 @@ else:
     freshness.caption(f"Latest data: snapshot {latest}, committed {info['time']:%Y-%m-%d %H:%M} UTC.")
 
 page.run()
+if plotly_warmup is not None:
+    plotly_warmup.empty()
 
 # After the page ran, the URL holds its whole state: the links carry it, and it is the link to share.
 with links:

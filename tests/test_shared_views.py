@@ -342,3 +342,14 @@ def test_data_page_says_whether_the_kernel_guards_the_connection(sample_app) -> 
     assert len(said) == 1
     assert lake.guard in said[0]
     assert ("the kernel stops the threads that read it from writing any file" in said[0]) == lake.guarded
+
+
+def test_the_plotly_warmup_chart_is_gone_once_the_page_has_run(sample_app) -> None:
+    """app.py sends a blank chart to the sidebar first (the browser starts loading Plotly early)
+    and removes it when the page has run: the sidebar ends with no chart, the page with its own."""
+    at = sample_app("pair", **GEO_USA_2012)
+    assert at.session_state["plotly_warm"] is True
+    assert not list(at.sidebar.get("plotly_chart"))
+    assert len(list(at.main.get("plotly_chart"))) >= 1
+    again = at.run()  # a rerun of the same session sends no warm-up
+    assert not list(again.sidebar.get("plotly_chart"))
