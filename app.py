@@ -36,7 +36,7 @@ if not st.session_state.get("plotly_warm"):
     st.session_state.plotly_warm = True
     plotly_warmup = st.sidebar.empty()
     plotly_warmup.plotly_chart(go.Figure(layout={"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}),
-                               height=1, config={"staticPlot": True, "displayModeBar": False})
+                               height=10, config={"staticPlot": True, "displayModeBar": False})
 
 latest = current_snapshot()
 pin_notice = shared.read_pin(latest)

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.pair_state import period_end
+
 # Fixed, colour-blind-safe colours (Okabe-Ito): cooperation cool, conflict warm.
 QUAD_CLASSES = {
     1: ("Verbal cooperation", "#56B4E9"),
@@ -175,20 +177,21 @@ def pair_timeline(
     if volume is None and len(frame) and frame.groupby(["period", "direction"])["value"].sum().max() <= 5:
         fig.update_yaxes(dtick=1, row=1, col=1)  # a handful of events: whole-number ticks, not 0.5
     if window is not None:
-        half = pd.Timedelta(days=PERIOD_DAYS.get(grain or "day", 1) / 2)
+        half = pd.Timedelta(days=_period_days(window[0], grain or "day") / 2)
         fig.update_xaxes(range=[pd.Timestamp(window[0]) - half, pd.Timestamp(window[1]) + half])
     return fig
 
 
-PERIOD_DAYS = {"day": 1, "week": 7, "month": 30.4, "quarter": 91.3, "year": 365.2}
-_NEXT_PERIOD = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
-                "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
+DAY_MS = 86_400_000  # a date axis counts in milliseconds
+
+
+def _period_days(start: dt.date, grain: str) -> int:
+    return (period_end(start, grain) - start).days + 1
 
 
 def _bar_widths(periods: pd.Series, grain: str) -> np.ndarray:
-    """Each bar 85 % of its own period, in milliseconds (a date axis's unit): months differ."""
-    starts = pd.DatetimeIndex(periods)
-    return ((starts + _NEXT_PERIOD[grain]) - starts).total_seconds().to_numpy() * 1000 * 0.85
+    """Each bar 85 % of its own period: months differ."""
+    return np.array([_period_days(p.date(), grain) for p in pd.DatetimeIndex(periods)]) * DAY_MS * 0.85
 
 
 def compare_lines(series: dict[str, pd.DataFrame], unit: str) -> go.Figure:

@@ -255,17 +255,8 @@ def test_sigkill_just_after_commit_keeps_the_whole_load(copy_of_sample_lake: Pat
 
 # ---------------------------------------------------------------- a kill inside the catalog's own commit
 
-JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
-
-
 def _journal_is_hot(journal: Path) -> bool:
-    """The rollback journal has been synced (magic header with a record count)."""
-    try:
-        with journal.open("rb") as f:
-            head = f.read(12)
-    except OSError:
-        return False
-    return head[:8] == JOURNAL_MAGIC and head[8:12] != b"\0\0\0\0"
+    return lakes.has_hot_journal(lakes.settings_for(journal.parent))
 
 
 def _kill_when_journal_is_hot(proc: subprocess.Popen, journal: Path, timeout: float = 240) -> bool:
