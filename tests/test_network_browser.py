@@ -18,6 +18,7 @@ import pytest
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    IDLE,
     streamlit_server,
     sync_playwright,
 )
@@ -71,6 +72,9 @@ def _open_network(browser, server: str):
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(server + PAGE)
     page.locator(".js-plotly-plot .scatterlayer .trace .point").first.wait_for(timeout=60_000)
+    # Until the run is over the sidebar may still hold app.py's blank Plotly warm-up chart, the
+    # document's first .js-plotly-plot (MARKER_JS reads the first).
+    page.locator(IDLE).wait_for(timeout=60_000)
     page.wait_for_timeout(500)  # let plotly finish its first draw
     return page
 
