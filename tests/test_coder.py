@@ -109,6 +109,12 @@ def test_dates_resolve_against_the_publication_date(sentence: str, expected: dt.
     ("Trump criticized Beijing.", dt.date(2010, 6, 1), ["CHN"]),  # not in office in 2010
     ("The U.S. and the UAE talked.", WEDNESDAY, ["USA", "ARE"]),  # abbreviations, case-sensitive
     ("Let us talk.", WEDNESDAY, []),
+    # Actor nouns are matched folded, as the tokens are ("الرئيس" is "الرييس" folded)
+    ("قال نائب الرئيس العراقي إن السعودية تدعم الإرهاب", WEDNESDAY, ["IRQ", "SAU"]),
+    ("دعم السلطة الفلسطينية", WEDNESDAY, ["PSE"]),
+    ("دعم الشرعية باليمن", WEDNESDAY, []),  # ب written onto a name: "in Yemen", a place
+    ("Moves in Beijing, Taipei and Washington worried them.", WEDNESDAY, []),  # a list of places
+    ("Trump may play the Taiwan card.", dt.date(2018, 6, 1), ["USA"]),  # a topic named before its noun
 ])
 def test_actors_are_found_by_name_adjective_capital_and_office(sentence: str, when: dt.date,
                                                               countries: list[str]) -> None:
@@ -134,6 +140,47 @@ def test_direction_is_given_only_where_the_sentence_shows_it(body: str, actors: 
 ])
 def test_no_event_without_two_actor_countries_and_an_event_word(body: str) -> None:
     assert code_article(Article("https://example.org/a", None, body, WEDNESDAY)) == []
+
+
+def _pairs_of(body: str) -> set[tuple[str, str, str]]:
+    return {(e.actor1, e.actor2, e.event_code) for e in code_article(Article("https://example.org/a", None, body, WEDNESDAY))}
+
+
+@pytest.mark.parametrize(("body", "pairs"), [
+    # The subject with every country of the list it acts on
+    ("The US government imposed tariffs on Canada, Mexico and China.",
+     {("USA", "CAN", "163"), ("USA", "MEX", "163"), ("USA", "CHN", "163")}),
+    # A list with no actor beside it, or after an English verb, is not a pair of actors
+    ("State officials met representatives from China, Mexico and Japan.", set()),
+    ("The measure imposed tariffs on Canada and Mexico.", set()),
+    # The countries a topic phrase is about are not parties: "trade war" is no war
+    ("China's trade war with the U.S. escalated again.", set()),
+    ("Investors watched the trade war between the US and China.", set()),
+    ("The nuclear deal with Iran was criticised by Israel.", set()),
+    ("انتقدت إسرائيل الاتفاق النووي مع إيران", set()),
+    # Condolences and congratulations (CAMEO 018), and a reception (043)
+    ("Egypt sent condolences to Turkey after the attack.", {("EGY", "TUR", "018")}),
+    ("بعث العاهل السعودي برقية تهنئة إلى الرئيس المصري", {("SAU", "EGY", "018")}),
+    ("جاء ذلك خلال استقبال الملك السعودي وزير الخارجية المصري", {("SAU", "EGY", "043")}),  # the host acts
+    # A weak cue: an event between two countries, none in a sentence naming three (below MIN_CONFIDENCE)
+    ("The Egyptian minister received the Saudi envoy.", {("EGY", "SAU", "043")}),
+    ("The Egyptian minister received the Saudi envoy and the Turkish envoy.", set()),
+])
+def test_lists_topics_and_weak_cues(body: str, pairs: set[tuple[str, str, str]]) -> None:
+    assert _pairs_of(body) == pairs
+
+
+def test_a_pair_of_countries_absent_from_the_lead_is_background() -> None:
+    lead = ("Egypt and Saudi Arabia held talks in Jeddah on regional security. "
+            "The Egyptian minister praised the Saudi government for its support. "
+            "The two ministers agreed to meet again in Cairo next month. "
+            "Officials described the meeting as warm and productive for both sides. ")
+    background = "Years ago Iran criticized the United States over its sanctions."
+    coded = {tuple(sorted((e.actor1, e.actor2))) for e in code_article(
+        Article("https://example.org/a", "Egypt and Saudi Arabia hold talks", lead + background, WEDNESDAY))}
+    assert coded == {("EGY", "SAU")}
+    alone = code_article(Article("https://example.org/b", None, background, WEDNESDAY))
+    assert {(e.actor1, e.actor2) for e in alone} == {("IRN", "USA")}  # the same sentence leads its own article
 
 
 def test_the_document_tone_is_positive_for_warm_text_and_negative_for_hostile_text() -> None:

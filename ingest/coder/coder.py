@@ -6,16 +6,25 @@ cue (cues.csv). Its strongest cue decides the CAMEO code. Per article, each pair
 gets one event: the one of its best sentence (strongest cue; then the lead before the rest;
 then a sentence whose initiator is clear; then the earlier one).
 
+Not actors: a place ("in Syria", "باليمن"), a topic ("موضوع العراق", "the Taiwan question"),
+the countries a topic phrase is about ("the trade war between China and the US", "الاتفاق
+النووي مع إيران": cues.csv's "none" rows, whose words are no cue either), and a list of
+countries with no actor beside it ("met representatives from China, Mexico and Japan").
+A pair neither of whose countries acts in the title or the lead is background, not coded.
+
 Direction: in "X <cue> ... Y" (English and Arabic SVO) and "<cue> X ... Y" (Arabic VSO) X is
 the initiator, unless X and Y are joined by "and"/"و" ("Libya and Russia discussed") or "by"
-marks a passive; then the direction is unknown and actor 1 is the alphabetically first.
+marks a passive; then the direction is unknown and actor 1 is the alphabetically first. With
+more than two countries, the subject pairs with the next country and the rest of its list
+("tariffs on Canada, Mexico and China").
 
 A sanction, coercion or attack that is only threatened, planned or in the future ("will impose
 tariffs", "ستفرض عقوبات") is coded 130 threaten, as CAMEO does.
 
 Confidence (0..1) = cue strength × 0.75 when the sentence names more than two countries ×
 0.9 outside the title and the first three sentences (of six words or more: datelines and
-bylines do not count). It ranks events; it is not a probability.
+bylines do not count). It ranks events; it is not a probability. Below MIN_CONFIDENCE a
+sentence codes nothing.
 """
 
 from __future__ import annotations
@@ -32,9 +41,12 @@ from ingest.coder.words import Token, is_arabic, tokenize
 
 VERSION = "coder-1"
 LEAD_SENTENCES = 3
+# Below this a sentence codes no event: a weak cue in a sentence naming three countries or more
+# (a weak cue is a word with other senses, such as "تعاون" cooperation or "received").
+MIN_CONFIDENCE = 0.5
 # Scraped text often glues sentences together ("...a trade war.China will"): a full stop
 # between a lower-case word and a capital ends a sentence too.
-_SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?<=[a-z]{2}[.!?])(?=[\"“]?[A-Z])")
 _PASSIVE = {"by"}
 
 
@@ -103,7 +115,7 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
     last_place: Mention | None = None  # "in Syria, Iraq and Yemen": the list stays places
     i = 0
     while i < len(tokens):
-        hit = None
+        hit, attached = None, ""
         if tokens[i].raw not in gaz.first_words and gaz.first_words.isdisjoint(tokens[i].forms):
             i += 1
             continue
@@ -120,6 +132,7 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
                                         if when is None or start <= when <= end), None)
                         kind = "person"
                     if country:
+                        attached = window[0].forms[0][:len(window[0].forms[0]) - len(first)]
                         break
             if country:
                 hit = (Mention(country, i, i + n), kind)
@@ -128,7 +141,9 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
             i += 1
             continue
         mention, kind = hit
-        if kind in ("name", "capital") and (_is_place(tokens, mention) or _in_place_list(tokens, mention, last_place)):
+        in_place = attached.rstrip("ال").endswith("ب")  # "باليمن", "بتونس": in Yemen, in Tunis
+        if kind in ("name", "capital") and (in_place or _is_place(tokens, mention)
+                                             or _in_place_list(tokens, mention, last_place)):
             last_place = mention
         elif kind != "adjective" or _next_to_actor_noun(tokens, mention):
             found.append(mention)
@@ -137,18 +152,26 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
 
 
 def _is_place(tokens: list[Token], mention: Mention) -> bool:
-    """Named as a place ("in Syria") or as the topic ("موضوع العراق"): not an actor."""
+    """Named as a place ("in Syria") or as the topic ("موضوع العراق", "the Taiwan question"): not an actor."""
+    if mention.last < len(tokens) and tokens[mention.last].forms[0] in lexicon.TOPIC_WORDS_AFTER:
+        return True
     if mention.first == 0:
         return False
     before = tokens[mention.first - 1]
-    return before.forms[0] in lexicon.PLACE_WORDS or before.key in lexicon.TOPIC_WORDS
+    return before.forms[0] in lexicon.PLACE_WORDS or not lexicon.TOPIC_WORDS.isdisjoint((before.key, *before.forms))
 
 
 def _in_place_list(tokens: list[Token], mention: Mention, last_place: Mention | None) -> bool:
+    """Listed after a place ("in Syria, Iraq and Yemen", "in Beijing, Taipei and Washington":
+    a name the gazetteer does not know may stand between)."""
     if last_place is None:
         return False
-    between = [t.forms[0] for t in tokens[last_place.last:mention.first]]
-    return between in ([], ["and"], ["or"], ["و"], ["او"])
+    between = tokens[last_place.last:mention.first]
+    words = [t.forms[0] for t in between]
+    if words in ([], ["and"], ["or"], ["و"], ["او"]):
+        return True
+    return not is_arabic(tokens[mention.first].raw) and len(between) <= 4 and all(
+        t.raw[:1].isupper() or t.forms[0] in ("and", "or") for t in between)
 
 
 def _next_to_actor_noun(tokens: list[Token], mention: Mention) -> bool:
@@ -172,19 +195,57 @@ def _cue_at(tokens: list[Token], i: int, cue: lexicon.Cue) -> bool:
     return True
 
 
-def best_cue(tokens: list[Token], lang: str) -> tuple[lexicon.Cue, int] | None:
+def _cues_starting_at(token: Token, lang: str) -> list[lexicon.Cue]:
     exact, prefix = lexicon.cues_by_first_word(lang)
+    found = []
+    for form in token.forms:
+        found += exact.get(form, [])
+        for n in range(1, len(form) + 1):
+            found += prefix.get(form[:n], [])
+    return found
+
+
+def topic_spans(tokens: list[Token], lang: str) -> list[tuple[int, int]]:
+    """Token spans of the phrases that name a topic, not an event ("trade war", "الاتفاق النووي")."""
+    spans = []
+    for i, token in enumerate(tokens):
+        for cue in _cues_starting_at(token, lang):
+            if cue.code == lexicon.NOT_AN_EVENT and _cue_at(tokens, i, cue):
+                spans.append((i, i + len(cue.words)))
+    return spans
+
+
+def best_cue(tokens: list[Token], lang: str, topics: list[tuple[int, int]] | None = None) -> tuple[lexicon.Cue, int] | None:
+    """The strongest cue of a sentence and where it starts; none starts inside a topic phrase."""
+    topics = topic_spans(tokens, lang) if topics is None else topics
     best = None
     for i, token in enumerate(tokens):
-        starting_here = []
-        for form in token.forms:
-            starting_here += exact.get(form, [])
-            for n in range(1, len(form) + 1):
-                starting_here += prefix.get(form[:n], [])
-        for cue in starting_here:
-            if (best is None or cue.strength > best[0].strength) and _cue_at(tokens, i, cue):
+        if any(start <= i < end for start, end in topics):
+            continue
+        for cue in _cues_starting_at(token, lang):
+            if (cue.code != lexicon.NOT_AN_EVENT and (best is None or cue.strength > best[0].strength)
+                    and _cue_at(tokens, i, cue)):
                 best = (cue, i)
     return best
+
+
+def _outside_topics(found: list[Mention], tokens: list[Token], topics: list[tuple[int, int]]) -> list[Mention]:
+    """Drop the countries a topic phrase is about: right before or after it ("China's trade war",
+    "Iran nuclear deal", "الاتفاق النووي الإيراني") or after it and "with"/"between"/"مع"/"بين"
+    ("the trade war between China and the US", "الاتفاق النووي مع إيران"), with the rest of their list."""
+    about: set[int] = set()
+    for start, end in topics:
+        for k, m in enumerate(found):
+            right_before = m.last == start or (m.last == start - 1 and tokens[m.last].raw == "s")
+            if right_before or m.first == end:
+                about.add(k)
+            elif m.first == end + 1 and tokens[end].forms[0] in lexicon.TOPIC_LINKS:
+                about.add(k)
+                for j, other in enumerate(found[k + 1:], k + 1):
+                    if not _glued(found[j - 1], other, tokens):
+                        break
+                    about.add(j)
+    return [m for k, m in enumerate(found) if k not in about]
 
 
 def _initiator(tokens: list[Token], first: Mention, second: Mention, cue_at: int) -> Mention | None:
@@ -220,6 +281,7 @@ def code_article(article: Article) -> list[CodedEvent]:
     all_tokens: list[Token] = []
     codes = lexicon.event_codes()
     candidates: dict[tuple[str, str], tuple[tuple, CodedEvent]] = {}
+    lead_actors: set[str] = set()
     position = 0  # counts the body's sentences of six words or more (not datelines, bylines)
     for field in ("title", "body"):
         text = getattr(article, field) or ""
@@ -229,11 +291,14 @@ def code_article(article: Article) -> list[CodedEvent]:
             all_tokens += tokens
             if field == "body" and len(tokens) >= 6:
                 position += 1
-            found = mentions(tokens, published)
+            topics = topic_spans(tokens, lang)
+            found = _outside_topics(mentions(tokens, published), tokens, topics)
             countries = list(dict.fromkeys(m.country for m in found))
+            if field == "title" or position <= LEAD_SENTENCES:
+                lead_actors.update(countries)
             if len(countries) < 2:
                 continue
-            cue_hit = best_cue(tokens, lang)
+            cue_hit = best_cue(tokens, lang, topics)
             if cue_hit is None:
                 continue
             cue, cue_at = cue_hit
@@ -241,8 +306,10 @@ def code_article(article: Article) -> list[CodedEvent]:
                 cue = replace(cue, code="130", root="13")  # a threat of the act, not the act
             lead = field == "title" or position <= LEAD_SENTENCES
             confidence = cue.strength * (1 if len(countries) == 2 else 0.75) * (1 if lead else 0.9)
+            if confidence < MIN_CONFIDENCE:
+                continue
             when, basis = dates.resolve(sentence, published) if published else (None, "unknown")
-            for first, second in _pairs(found, cue_at):
+            for first, second in _pairs(found, cue_at, tokens):
                 initiator = _initiator(tokens, first, second, cue_at)
                 initiator_known = initiator is not None
                 if initiator is None:
@@ -262,25 +329,52 @@ def code_article(article: Article) -> list[CodedEvent]:
                 if pair not in candidates or rank > candidates[pair][0]:
                     candidates[pair] = (rank, event)
     tone = document_tone(all_tokens, lang)
-    return [replace(event, tone=tone) for _, event in sorted(candidates.values(), key=lambda c: c[1].event_id)]
+    return [replace(event, tone=tone) for _, event in sorted(candidates.values(), key=lambda c: c[1].event_id)
+            if event.actor1 in lead_actors or event.actor2 in lead_actors]
 
 
-def _pairs(found: list[Mention], cue_at: int) -> list[tuple[Mention, Mention]]:
+def _pairs(found: list[Mention], cue_at: int, tokens: list[Token]) -> list[tuple[Mention, Mention]]:
     """The pairs a sentence speaks of: its two countries; with more, the subject (the country
-    nearest the cue: before it, or after it when the verb comes first) and the next other one."""
+    nearest the cue: before it, or after it when the verb comes first) and the next other one,
+    and each country listed with that one ("tariffs on Canada, Mexico and China")."""
     firsts: dict[str, Mention] = {}
     for m in found:
         firsts.setdefault(m.country, m)
     ordered = list(firsts.values())
     if len(ordered) == 2:
-        return [(ordered[0], ordered[1])]
+        first, second = ordered
+        if not is_arabic(tokens[cue_at].raw) and cue_at < first.first and _glued(first, second, tokens):
+            return []  # "imposed tariffs on Canada and Mexico": English puts its subject before the verb
+        return [(first, second)]
     before = [m for m in found if m.last <= cue_at]
     subject = before[-1] if before else next((m for m in found if m.first > cue_at), found[0])
     other = next((m for m in found if m.first > subject.first and m.country != subject.country), None)
     if other is None:
         other = next(m for m in reversed(found) if m.country != subject.country)
         return [(other, subject)] if other.first < subject.first else [(subject, other)]
-    return [(subject, other)]
+    if _glued(subject, other, tokens):
+        return []  # "met representatives from China, Mexico and Japan": a list, no actor beside it
+    listed = _listed_with(other, found, tokens)
+    return [(subject, m) for m in {m.country: m for m in [other, *listed] if m.country != subject.country}.values()]
+
+
+def _glued(a: Mention, b: Mention, tokens: list[Token]) -> bool:
+    return [t.forms[0] for t in tokens[a.last:b.first]] in _LIST_GLUE
+
+
+def _listed_with(head: Mention, found: list[Mention], tokens: list[Token]) -> list[Mention]:
+    """The mentions after `head` in one list with it."""
+    listed = []
+    start = found.index(head)
+    for previous, m in zip(found[start:-1], found[start + 1:], strict=True):
+        if not _glued(previous, m, tokens):
+            break
+        listed.append(m)
+    return listed
+
+
+# What may stand between the members of a list of countries (commas are not tokens).
+_LIST_GLUE = ([], ["and"], ["or"], ["and", "the"], ["or", "the"], ["و"], ["او"])
 
 
 def _event_id(url: str, actor1: str, actor2: str) -> int:

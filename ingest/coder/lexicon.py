@@ -20,6 +20,7 @@ from babel import Locale
 
 from ingest import reference
 from ingest.coder.words import canonical, phrase_key, tokenize
+from queries.text import fold
 
 HERE = Path(__file__).parent
 LANGUAGES = ("en", "ar")
@@ -82,33 +83,48 @@ def _adjective_forms(key: tuple[str, ...], lang: str) -> list[tuple[str, ...]]:
     return [tuple(w + e for w in key) for e in endings]
 
 
-# Folded; for Arabic the forms left after stripping proclitics are matched too.
-ACTOR_NOUNS = frozenset("""
+def _folded(words: list[str]) -> frozenset[str]:
+    # Tokens are matched folded (words.py): "رئيس" is matched as "رييس", "مسؤول" as "مسوول".
+    return frozenset(fold(w) for w in words)
+
+
+# For Arabic the forms left after stripping proclitics are matched too.
+ACTOR_NOUNS = _folded("""
 government governments administration minister ministers ministry president presidents premier
 ambassador ambassadors embassy envoy envoys forces troops army navy military officials official
 delegation delegations leader leaders leadership king prince emir authorities diplomat diplomats
 spokesman spokeswoman spokesperson side counterpart counterparts foreign prime secretary regime
-negotiators negotiator lawmakers parliament cabinet state
+negotiators negotiator lawmakers parliament cabinet state authority
 حكومه حكومات اداره وزير وزيرا وزراء وزاره رئيس رئاسه سفير سفيرا سفراء سفاره مبعوث قوات جيش
-مسؤول مسؤولون مسؤولين وفد وفدا قياده زعيم ملك امير سلطات دبلوماسي دبلوماسيون نظير نظيره الجانب
+سلطه مسؤول مسؤولون مسؤولين وفد وفدا قياده زعيم ملك امير سلطات دبلوماسي دبلوماسيون نظير نظيره الجانب
 جانب المتحدث متحدث عهد ولي نظام برلمان الخارجيه خارجيه الدفاع دفاع البحريه بحريه سلاح طيران
 القوات الجيش الحكومه الرئيس السفير السفاره الوفد الملك الامير السلطات الوزير الوزراء العاهل عاهل
 """.split())
 # CAMEO codes a threat or plan to sanction, coerce or attack as a threat (13: 1312 "threaten
 # with sanctions", 138 "threaten with military force"), not as the act: these words in the
 # sentence turn a root 16-20 cue into 130.
-MODAL_WORDS = frozenset("""
+MODAL_WORDS = _folded("""
 will would could may might threaten threatens threatened threatening propose proposes proposed
 consider considers considering plan plans planned planning vow vows vowed warn warns warned
 سوف قد يهدد تهدد هدد يعتزم تعتزم ستفرض سيفرض ستفرضها يلوح تلوح
 """.split())
-PLACE_WORDS = frozenset({"in", "about", "regarding", "في", "حول", "بشان", "داخل"})
+PLACE_WORDS = _folded("in about regarding في حول بشأن داخل".split())
 # A country named right after one of these nouns is what is talked about ("موضوع العراق" the
 # subject of Iraq, "وحده العراق" Iraq's unity, "برنامج طهران النووي"), not a party to the event.
 # Folded, without the article (Token.key).
-TOPIC_WORDS = frozenset("""
+TOPIC_WORDS = _folded("""
 موضوع ملف شان قضيه مساله برنامج وحده قدره ازمه تجاه امن استقرار سياده مستقبل اوضاع شوون اراضي حدود
 """.split())
+
+# English names its topics before the noun: "the Taiwan question", "the Iran issue".
+TOPIC_WORDS_AFTER = frozenset("question issue issues problem card file dossier".split())
+
+# "the trade war between China and the US", "الاتفاق النووي مع إيران": what follows is the topic's.
+TOPIC_LINKS = _folded("between with against بين مع".split())
+
+
+# cues.csv's code for phrases whose words are no cue ("trade war" is a topic, not a war).
+NOT_AN_EVENT = "none"
 
 
 @dataclass(frozen=True)
@@ -125,7 +141,8 @@ def cues() -> dict[str, list[Cue]]:
     by_lang: dict[str, list[Cue]] = {lang: [] for lang in LANGUAGES}
     for row in _rows("cues.csv"):
         words = tuple(canonical(w.rstrip("*")) + ("*" if w.endswith("*") else "") for w in row["pattern"].split())
-        by_lang[row["lang"]].append(Cue(row["code"], roots[row["code"]], words, float(row["strength"])))
+        root = "" if row["code"] == NOT_AN_EVENT else roots[row["code"]]
+        by_lang[row["lang"]].append(Cue(row["code"], root, words, float(row["strength"])))
     return by_lang
 
 
