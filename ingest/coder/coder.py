@@ -141,7 +141,7 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
             i += 1
             continue
         mention, kind = hit
-        in_place = attached.rstrip("ال").endswith("ب")  # "باليمن", "بتونس": in Yemen, in Tunis
+        in_place = attached.removesuffix("ال").endswith("ب")  # "باليمن", "بتونس": in Yemen, in Tunis
         if kind in ("name", "capital") and (in_place or _is_place(tokens, mention)
                                              or _in_place_list(tokens, mention, last_place)):
             last_place = mention
