@@ -293,9 +293,12 @@ def test_the_labels_match_the_shared_articles(shared_data: Path) -> None:
     pairs = evaluate.labelled_articles(shared_data)  # also checks each label's url against its article
     assert sum(label["corpus"] == "ar" for label, _ in pairs) >= 40
     assert sum(label["corpus"] == "en" for label, _ in pairs) >= 40
-    heldout = evaluate.labelled_articles(shared_data, evaluate.HELDOUT)
-    assert not {(lb["corpus"], lb["line"]) for lb, _ in pairs} & {(lb["corpus"], lb["line"]) for lb, _ in heldout}
-    pairs += heldout
+    seen = {(lb["corpus"], lb["line"]) for lb, _ in pairs}
+    for other in (evaluate.HELDOUT, evaluate.TEST_EN):  # three disjoint sets
+        more = evaluate.labelled_articles(shared_data, other)
+        assert not seen & {(lb["corpus"], lb["line"]) for lb, _ in more}
+        seen |= {(lb["corpus"], lb["line"]) for lb, _ in more}
+        pairs += more
     for label, _ in pairs:
         for event in label["events"]:
             assert event["pair"] == sorted(event["pair"]) and re.fullmatch(r"(0[1-9]|1\d|20)", event["root"])

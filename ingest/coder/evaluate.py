@@ -23,7 +23,8 @@ from ingest.coder.coder import Article, code_article
 
 REPO = Path(__file__).resolve().parents[2]
 LABELS = REPO / "tests" / "coder_eval" / "labels.jsonl"  # the development set: the coder was tuned on its errors
-HELDOUT = REPO / "tests" / "coder_eval" / "heldout.jsonl"  # labelled blind, after the tuning: the honest figure
+HELDOUT = REPO / "tests" / "coder_eval" / "heldout.jsonl"  # labelled blind, scored after each round of tuning
+TEST_EN = REPO / "tests" / "coder_eval" / "test_en.jsonl"  # English only, labelled blind, scored once per change
 AR_FILE = "ar_saudinewsnet_bilateral_2015-07-21_to_2015-07-31.jsonl"
 EN_FILE = "en_us_china_trade_2018_snippets.csv"
 
@@ -112,7 +113,9 @@ def score(shared: Path, labels: Path = LABELS) -> dict[str, Score]:
 def report(scores: dict[str, Score]) -> str:
     rows = ["| corpus | articles | labelled pairs | coded pairs | pair precision | pair recall | root accuracy "
             "(on matched pairs) | date accuracy (on dated matches) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, s in [*scores.items(), ("all", scores["ar"].add(scores["en"]))]:
+    present = {name: s for name, s in scores.items() if s.articles}  # (the English test set has no Arabic)
+    total = [("all", scores["ar"].add(scores["en"]))] if len(present) > 1 else []
+    for name, s in [*present.items(), *total]:
         dates = f"{s.date_right / s.dated:.2f} ({s.date_right}/{s.dated})" if s.dated else "–"
         rows.append(f"| {name} | {s.articles} | {s.true_pairs} | {s.found_pairs} | {s.precision:.2f} | "
                     f"{s.recall:.2f} | {s.root_accuracy:.2f} ({s.root_right}/{s.matched_pairs}) | {dates} |")
@@ -123,7 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m ingest.coder.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=default_shared(), help="the shared data directory")
     parser.add_argument("--labels", type=Path, default=LABELS, help=f"labels file (default {LABELS.name}; "
-                        f"the held-out set is {HELDOUT.name})")
+                        f"the held-out set is {HELDOUT.name}, the English test set {TEST_EN.name})")
     parser.add_argument("--errors", action="store_true", help="list misses and false alarms")
     args = parser.parse_args()
     scores = score(args.shared, args.labels)
