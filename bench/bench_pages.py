@@ -1789,7 +1789,10 @@ def main() -> None:
                         help="where the naive baseline's Parquet files go (default bench/out, git-ignored)")
     args = parser.parse_args()
     if args.render:
-        write_results_md(render(json.loads(RESULTS_JSON.read_text())))
+        data = json.loads(RESULTS_JSON.read_text())
+        if INGEST_JSON.exists():  # bench_ingest.py may have run since: take its latest figures
+            data["ingest"] = ingest_throughput(print)
+        write_results_md(render(data))
         print(f"wrote the scale block of {RESULTS_MD.relative_to(REPO)} from {RESULTS_JSON.relative_to(REPO)}")
         return
     if not args.lakes:
