@@ -6,11 +6,15 @@ cue (cues.csv). Its strongest cue decides the CAMEO code. Per article, each pair
 gets one event: the one of its best sentence (strongest cue; then the lead before the rest;
 then a sentence whose initiator is clear; then the earlier one).
 
-Not actors: a place ("in Syria", "باليمن"), a topic ("موضوع العراق", "the Taiwan question"),
-the countries a topic phrase is about ("the trade war between China and the US", "الاتفاق
-النووي مع إيران": cues.csv's "none" rows, whose words are no cue either), and a list of
-countries with no actor beside it ("met representatives from China, Mexico and Japan").
-A pair neither of whose countries acts in the title or the lead is background, not coded.
+Not actors: a place ("in Syria"; "باليمن" unless a verb that takes ب, such as "ندد", came
+before), a topic ("موضوع العراق", "the Taiwan question"), and the countries a topic phrase is
+about ("the trade war between China and the US", "الاتفاق النووي مع إيران": cues.csv's "none"
+rows, whose words are no cue either) unless the phrase is part of the cue ("launched a trade
+war against China") or what a cooperative cue acts on ("signed a nuclear deal with Russia").
+A list of countries that is the subject or the object with no other country acting on it
+("met representatives from China, Mexico and Japan", "imposed tariffs on Canada and Mexico")
+gives no pair; countries listed after "between" are all parties, direction unknown. A pair
+neither of whose countries acts in the title or the lead is background, not coded.
 
 Direction: in "X <cue> ... Y" (English and Arabic SVO) and "<cue> X ... Y" (Arabic VSO) X is
 the initiator, unless X and Y are joined by "and"/"و" ("Libya and Russia discussed") or "by"
@@ -23,8 +27,8 @@ tariffs", "ستفرض عقوبات") is coded 130 threaten, as CAMEO does.
 
 Confidence (0..1) = cue strength × 0.75 when the sentence names more than two countries ×
 0.9 outside the title and the first three sentences (of six words or more: datelines and
-bylines do not count). It ranks events; it is not a probability. Below MIN_CONFIDENCE a
-sentence codes nothing.
+bylines do not count). It ranks events; it is not a probability. A sentence naming three or
+more countries codes nothing below MIN_CONFIDENCE.
 """
 
 from __future__ import annotations
@@ -41,12 +45,15 @@ from ingest.coder.words import Token, is_arabic, tokenize
 
 VERSION = "coder-1"
 LEAD_SENTENCES = 3
-# Below this a sentence codes no event: a weak cue in a sentence naming three countries or more
-# (a weak cue is a word with other senses, such as "تعاون" cooperation or "received").
+# In a sentence naming three countries or more, an event below this confidence is not coded: a
+# weak cue (a word with other senses, such as "تعاون" cooperation or "received"), or a middling
+# one outside the lead, in a sentence that also names bystanders.
 MIN_CONFIDENCE = 0.5
 # Scraped text often glues sentences together ("...a trade war.China will"): a full stop
 # between a lower-case word and a capital ends a sentence too.
 _SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?<=[a-z]{2}[.!?])(?=[\"“]?[A-Z])")
+# A full stop that ends an abbreviation or an initial, not a sentence.
+_ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|No|vs|approx))\.$")
 _PASSIVE = {"by"}
 
 
@@ -102,6 +109,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
         piece = text[start:end]
         if piece.strip():
             left = start + len(piece) - len(piece.lstrip())
+            if spans and _ABBREVIATION_END.search(text, 0, spans[-1][1]) and "\n" not in text[spans[-1][1]:left]:
+                left = spans.pop()[0]  # "U.S. officials", "Mr. Smith": one sentence
             spans.append((left, start + len(piece.rstrip())))
         if match:
             start = match.end()
@@ -141,9 +150,11 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
             i += 1
             continue
         mention, kind = hit
-        in_place = attached.removesuffix("ال").endswith("ب")  # "باليمن", "بتونس": in Yemen, in Tunis
+        # "باليمن", "بتونس": in Yemen, in Tunis; unless a verb that takes its object with ب came before
+        in_place = attached.removesuffix("ال").endswith("ب") and not any(
+            f.startswith(lexicon.BI_VERBS) for t in tokens[:mention.first] for f in t.forms)
         if kind in ("name", "capital") and (in_place or _is_place(tokens, mention)
-                                             or _in_place_list(tokens, mention, last_place)):
+                                             or _in_place_list(tokens, mention, last_place, found)):
             last_place = mention
         elif kind != "adjective" or _next_to_actor_noun(tokens, mention):
             found.append(mention)
@@ -153,7 +164,8 @@ def mentions(tokens: list[Token], when: dt.date | None = None) -> list[Mention]:
 
 def _is_place(tokens: list[Token], mention: Mention) -> bool:
     """Named as a place ("in Syria") or as the topic ("موضوع العراق", "the Taiwan question"): not an actor."""
-    if mention.last < len(tokens) and tokens[mention.last].forms[0] in lexicon.TOPIC_WORDS_AFTER:
+    if (mention.last < len(tokens) and tokens[mention.last].forms[0] in lexicon.TOPIC_WORDS_AFTER
+            and mention.first > 0 and tokens[mention.first - 1].forms[0] == "the"):
         return True
     if mention.first == 0:
         return False
@@ -161,17 +173,19 @@ def _is_place(tokens: list[Token], mention: Mention) -> bool:
     return before.forms[0] in lexicon.PLACE_WORDS or not lexicon.TOPIC_WORDS.isdisjoint((before.key, *before.forms))
 
 
-def _in_place_list(tokens: list[Token], mention: Mention, last_place: Mention | None) -> bool:
+def _in_place_list(tokens: list[Token], mention: Mention, last_place: Mention | None,
+                   found: list[Mention]) -> bool:
     """Listed after a place ("in Syria, Iraq and Yemen", "in Beijing, Taipei and Washington":
-    a name the gazetteer does not know may stand between)."""
-    if last_place is None:
+    a name the gazetteer does not know may stand between, but no actor)."""
+    if last_place is None or (found and found[-1].first > last_place.first):
         return False
     between = tokens[last_place.last:mention.first]
     words = [t.forms[0] for t in between]
     if words in ([], ["and"], ["or"], ["و"], ["او"]):
         return True
-    return not is_arabic(tokens[mention.first].raw) and len(between) <= 4 and all(
-        t.raw[:1].isupper() or t.forms[0] in ("and", "or") for t in between)
+    return not is_arabic(tokens[mention.first].raw) and len(between) <= 3 and all(
+        (t.raw[:1].isupper() and t.forms[0] not in lexicon.ACTOR_NOUNS) or t.forms[0] in ("and", "or")
+        for t in between)
 
 
 def _next_to_actor_noun(tokens: list[Token], mention: Mention) -> bool:
@@ -183,16 +197,23 @@ def _next_to_actor_noun(tokens: list[Token], mention: Mention) -> bool:
     return any(not lexicon.ACTOR_NOUNS.isdisjoint(t.forms) for t in near)
 
 
-def _cue_at(tokens: list[Token], i: int, cue: lexicon.Cue) -> bool:
-    if i + len(cue.words) > len(tokens):
-        return False
-    for token, word in zip(tokens[i:i + len(cue.words)], cue.words, strict=True):
-        if word.endswith("*"):
-            if not any(f.startswith(word[:-1]) for f in token.forms):
-                return False
-        elif word not in token.forms:
-            return False
-    return True
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _cue_end(tokens: list[Token], i: int, cue: lexicon.Cue) -> int | None:
+    """Where the cue's words end if they start at token i, else None. An English article may
+    stand between them ("launched a trade war" matches "launch* trade war")."""
+    at = i
+    for n, word in enumerate(cue.words):
+        if n and at < len(tokens) and tokens[at].forms[0] in _ARTICLES and word not in _ARTICLES:
+            at += 1
+        if at >= len(tokens):
+            return None
+        forms = tokens[at].forms
+        if not (any(f.startswith(word[:-1]) for f in forms) if word.endswith("*") else word in forms):
+            return None
+        at += 1
+    return at
 
 
 def _cues_starting_at(token: Token, lang: str) -> list[lexicon.Cue]:
@@ -210,36 +231,58 @@ def topic_spans(tokens: list[Token], lang: str) -> list[tuple[int, int]]:
     spans = []
     for i, token in enumerate(tokens):
         for cue in _cues_starting_at(token, lang):
-            if cue.code == lexicon.NOT_AN_EVENT and _cue_at(tokens, i, cue):
-                spans.append((i, i + len(cue.words)))
+            if cue.code == lexicon.NOT_AN_EVENT and (end := _cue_end(tokens, i, cue)):
+                spans.append((i, end))
     return spans
 
 
-def best_cue(tokens: list[Token], lang: str, topics: list[tuple[int, int]] | None = None) -> tuple[lexicon.Cue, int] | None:
-    """The strongest cue of a sentence and where it starts; none starts inside a topic phrase."""
+def best_cue(tokens: list[Token], lang: str,
+             topics: list[tuple[int, int]] | None = None) -> tuple[lexicon.Cue, int, int] | None:
+    """The strongest cue of a sentence, where it starts and ends; none starts inside a topic phrase."""
     topics = topic_spans(tokens, lang) if topics is None else topics
     best = None
     for i, token in enumerate(tokens):
         if any(start <= i < end for start, end in topics):
             continue
         for cue in _cues_starting_at(token, lang):
-            if (cue.code != lexicon.NOT_AN_EVENT and (best is None or cue.strength > best[0].strength)
-                    and _cue_at(tokens, i, cue)):
-                best = (cue, i)
+            stronger = best is None or cue.strength > best[0].strength
+            if cue.code != lexicon.NOT_AN_EVENT and stronger and (end := _cue_end(tokens, i, cue)):
+                best = (cue, i, end)
     return best
 
 
-def _outside_topics(found: list[Mention], tokens: list[Token], topics: list[tuple[int, int]]) -> list[Mention]:
-    """Drop the countries a topic phrase is about: right before or after it ("China's trade war",
-    "Iran nuclear deal", "الاتفاق النووي الإيراني") or after it and "with"/"between"/"مع"/"بين"
-    ("the trade war between China and the US", "الاتفاق النووي مع إيران"), with the rest of their list."""
+def _governed(topics: list[tuple[int, int]], cue: lexicon.Cue, cue_at: int, cue_end: int,
+              tokens: list[Token]) -> list[tuple[int, int]]:
+    """The topic phrases that stay topics: not part of the cue ("launched a trade war against
+    China"), and not what a cooperative cue acts on ("signed a nuclear deal with Russia": the
+    deal's other party is the signing's other party; "criticized the trade war between the US
+    and China" stays a topic)."""
+    def object_of_cue(start: int) -> bool:
+        return ("03" <= cue.root <= "08" and cue_end <= start <= cue_end + 1
+                and all(t.forms[0] in _ARTICLES for t in tokens[cue_end:start]))
+    return [(start, end) for start, end in topics
+            if not (start < cue_end and end > cue_at) and not object_of_cue(start)]
+
+
+def _outside_topics(found: list[Mention], tokens: list[Token], topics: list[tuple[int, int]],
+                    text: str) -> list[Mention]:
+    """Drop the countries a topic phrase is about: right before it ("China's trade war", "Iran
+    nuclear deal"), or after it and "with"/"between"/"against"/"مع"/"بين" ("the trade war between
+    China and the US", "الاتفاق النووي مع إيران"), with the rest of their list. A comma or other
+    punctuation between ends the phrase ("After the nuclear deal, Iran and the US met")."""
+    def joined(a: int, b: int) -> bool:  # no punctuation between tokens a < b (apostrophes aside)
+        return not re.search(r"[^\w\s'’]", text[tokens[a].end:tokens[b].start])
+
     about: set[int] = set()
     for start, end in topics:
         for k, m in enumerate(found):
-            right_before = m.last == start or (m.last == start - 1 and tokens[m.last].raw == "s")
-            if right_before or m.first == end:
+            before = m.last == start and joined(m.last - 1, start)
+            possessive = m.last == start - 1 and tokens[m.last].raw == "s" and joined(m.last, start)
+            if before or possessive:
                 about.add(k)
-            elif m.first == end + 1 and tokens[end].forms[0] in lexicon.TOPIC_LINKS:
+            elif (end < m.first <= end + 2 and tokens[end].forms[0] in lexicon.TOPIC_LINKS
+                  and all(t.forms[0] in _ARTICLES for t in tokens[end + 1:m.first])
+                  and joined(end - 1, end) and joined(end, m.first)):
                 about.add(k)
                 for j, other in enumerate(found[k + 1:], k + 1):
                     if not _glued(found[j - 1], other, tokens):
@@ -251,8 +294,10 @@ def _outside_topics(found: list[Mention], tokens: list[Token], topics: list[tupl
 def _initiator(tokens: list[Token], first: Mention, second: Mention, cue_at: int) -> Mention | None:
     """Which of two mentions (`first` is the earlier) acted, or None when the sentence does not say."""
     between = [t.forms[0] for t in tokens[first.last:second.first]]
-    if between in (["and"], ["و"]) or (not between and tokens[second.first].raw.startswith("و")):
+    if between in (["and"], ["and", "the"], ["و"]) or (not between and tokens[second.first].raw.startswith("و")):
         return None  # "Libya and Russia discussed", "ليبيا وروسيا تبحثان"
+    if _after_between(tokens, first):
+        return None  # "talks between Iran and the US"
     if first.first > cue_at:  # the verb comes first (Arabic VSO): its subject follows it
         return first
     if first.last <= cue_at < second.first:  # X <verb> Y, or X was <verb>ed by Y
@@ -291,22 +336,23 @@ def code_article(article: Article) -> list[CodedEvent]:
             all_tokens += tokens
             if field == "body" and len(tokens) >= 6:
                 position += 1
-            topics = topic_spans(tokens, lang)
-            found = _outside_topics(mentions(tokens, published), tokens, topics)
+            found = mentions(tokens, published)
+            topics = topic_spans(tokens, lang) if found else []
+            cue_hit = best_cue(tokens, lang, topics) if len(found) > 1 else None
+            if topics:
+                in_force = _governed(topics, *cue_hit, tokens) if cue_hit else topics
+                found = _outside_topics(found, tokens, in_force, sentence)
             countries = list(dict.fromkeys(m.country for m in found))
             if field == "title" or position <= LEAD_SENTENCES:
                 lead_actors.update(countries)
-            if len(countries) < 2:
+            if len(countries) < 2 or cue_hit is None:
                 continue
-            cue_hit = best_cue(tokens, lang, topics)
-            if cue_hit is None:
-                continue
-            cue, cue_at = cue_hit
+            cue, cue_at, _ = cue_hit
             if int(cue.root) >= 16 and any(not lexicon.MODAL_WORDS.isdisjoint(t.forms) for t in tokens):
                 cue = replace(cue, code="130", root="13")  # a threat of the act, not the act
             lead = field == "title" or position <= LEAD_SENTENCES
             confidence = cue.strength * (1 if len(countries) == 2 else 0.75) * (1 if lead else 0.9)
-            if confidence < MIN_CONFIDENCE:
+            if confidence < MIN_CONFIDENCE and len(countries) > 2:
                 continue
             when, basis = dates.resolve(sentence, published) if published else (None, "unknown")
             for first, second in _pairs(found, cue_at, tokens):
@@ -341,6 +387,11 @@ def _pairs(found: list[Mention], cue_at: int, tokens: list[Token]) -> list[tuple
     for m in found:
         firsts.setdefault(m.country, m)
     ordered = list(firsts.values())
+    head = found[0]
+    if _after_between(tokens, head):
+        members = [head, *_listed_with(head, found, tokens)]
+        if len({m.country for m in members}) == len(ordered):  # "talks between Russia, Ukraine and the US"
+            return [(a, b) for n, a in enumerate(ordered) for b in ordered[n + 1:]]
     if len(ordered) == 2:
         first, second = ordered
         if not is_arabic(tokens[cue_at].raw) and cue_at < first.first and _glued(first, second, tokens):
@@ -349,13 +400,21 @@ def _pairs(found: list[Mention], cue_at: int, tokens: list[Token]) -> list[tuple
     before = [m for m in found if m.last <= cue_at]
     subject = before[-1] if before else next((m for m in found if m.first > cue_at), found[0])
     other = next((m for m in found if m.first > subject.first and m.country != subject.country), None)
+    at = found.index(subject)
+    if (other is not None and _glued(subject, other, tokens)) or (at and _glued(found[at - 1], subject, tokens)):
+        # The subject is one of a list ("met representatives from China, Mexico and Japan",
+        # "the ministers of Egypt, Iraq and Syria met"): no country acts on the others
+        return []
     if other is None:
         other = next(m for m in reversed(found) if m.country != subject.country)
         return [(other, subject)] if other.first < subject.first else [(subject, other)]
-    if _glued(subject, other, tokens):
-        return []  # "met representatives from China, Mexico and Japan": a list, no actor beside it
     listed = _listed_with(other, found, tokens)
     return [(subject, m) for m in {m.country: m for m in [other, *listed] if m.country != subject.country}.values()]
+
+
+def _after_between(tokens: list[Token], mention: Mention) -> bool:
+    before = [t.forms[0] for t in tokens[max(0, mention.first - 2):mention.first]]
+    return bool(before) and (before[-1] in ("between", "بين") or before in (["between", "the"],))
 
 
 def _glued(a: Mention, b: Mention, tokens: list[Token]) -> bool:

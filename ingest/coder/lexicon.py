@@ -116,8 +116,14 @@ TOPIC_WORDS = _folded("""
 موضوع ملف شان قضيه مساله برنامج وحده قدره ازمه تجاه امن استقرار سياده مستقبل اوضاع شوون اراضي حدود
 """.split())
 
-# English names its topics before the noun: "the Taiwan question", "the Iran issue".
-TOPIC_WORDS_AFTER = frozenset("question issue issues problem card file dossier".split())
+# English names its topics before the noun, after "the": "the Taiwan question", "the Iran issue".
+TOPIC_WORDS_AFTER = frozenset("question issue problem dossier".split())
+# Verbs whose object Arabic writes with ب ("نددت تركيا بإسرائيل", "أشادت مصر بالسعودية"): in a
+# sentence with one of them, a country with ب on it may be that object, not a place. Prefixes.
+BI_VERBS = tuple(_folded("""
+ندد يندد تندد اشاد يشيد تشيد رحب يرحب ترحب اعترف يعترف تعترف اتصل يتصل تتصل التقى يلتقي تلتقي
+اجتمع يجتمع تجتمع طالب يطالب تطالب هدد يهدد تهدد اتهم يتهم تتهم استنجد يستنجد اعتذر يعتذر
+""".split()))
 
 # "the trade war between China and the US", "الاتفاق النووي مع إيران": what follows is the topic's.
 TOPIC_LINKS = _folded("between with against بين مع".split())
