@@ -143,7 +143,8 @@ volume = query("volume_by_period", start=start, end=end, grain=grain) if view.sh
 flagged = spikes.find_spikes(spikes.per_period(activity, start, end, grain)) if len(activity) else pd.DataFrame()
 st.caption(f"{COUNT_HELP[view.count]} Per {grain}, {start} to {end}. Click a bar to list its events.")
 if activity.empty:
-    st.info(f"No events between {name_a} and {name_b} from {start} to {end} with these filters.")
+    coded_note = " Events coded from articles are listed below." if coded is not None and len(coded) else ""
+    st.info(f"No GDELT events between {name_a} and {name_b} from {start} to {end} with these filters.{coded_note}")
 else:
     event = st.plotly_chart(
         charts.pair_timeline(activity, name_a, name_b, split=view.split, volume=volume, spikes=flagged,
