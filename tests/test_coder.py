@@ -175,6 +175,10 @@ def _pairs_of(body: str) -> set[tuple[str, str, str]]:
     ("Egypt sent condolences to Turkey after the attack.", {("EGY", "TUR", "018")}),
     ("بعث العاهل السعودي برقية تهنئة إلى الرئيس المصري", {("SAU", "EGY", "018")}),
     ("جاء ذلك خلال استقبال الملك السعودي وزير الخارجية المصري", {("SAU", "EGY", "043")}),  # the host acts
+    # Appeals (CAMEO 02) and investigations (09)
+    ("China appealed to India for support.", {("CHN", "IND", "020")}),
+    ("The US government investigated China over its subsidies.", {("USA", "CHN", "090")}),
+    ("ناشدت مصر إثيوبيا", {("EGY", "ETH", "020")}),
     # A weak cue: an event between two countries, none in a sentence naming three (below MIN_CONFIDENCE)
     ("تعاون مصر والسعودية", {("EGY", "SAU", "050")}),
     ("The Egyptian minister received the Saudi envoy.", {("EGY", "SAU", "043")}),
