@@ -117,6 +117,7 @@ def test_dates_resolve_against_the_publication_date(sentence: str, expected: dt.
     ("Trump raised the Taiwan question.", dt.date(2018, 6, 1), ["USA"]),  # a topic named before its noun
     ("Russia issues a warning to Ukraine.", WEDNESDAY, ["RUS", "UKR"]),  # "issues" is a verb here
     ("أشادت مصر بالسعودية", WEDNESDAY, ["EGY", "SAU"]),
+    ("Jordan's king met the US president.", WEDNESDAY, ["JOR", "USA"]),
 ])
 def test_actors_are_found_by_name_adjective_capital_and_office(sentence: str, when: dt.date,
                                                               countries: list[str]) -> None:
