@@ -176,10 +176,18 @@ def test_no_delta_against_a_previous_window_before_the_loaded_data(sample_lake, 
     events = next(m for m in at.metric if m.label == "Events (raw rows)")
     assert not events.delta and f"No data is loaded before {first}" in events.help
     later = _open_pair_page(sample_lake, monkeypatch, a="USA", b="CHN", **{"from": "2018-07-01", "to": "2018-12-31"})
-    delta = next(m for m in later.metric if m.label == "Events (raw rows)").delta
+    metric = next(m for m in later.metric if m.label == "Events (raw rows)")
     before = run(sample_con, "pair_summary", {"a": "USA", "b": "CHN", "start": "2017-12-31", "end": "2018-06-30"})
     now = run(sample_con, "pair_summary", {"a": "USA", "b": "CHN", "start": "2018-07-01", "end": "2018-12-31"})
-    assert delta == f"{now.iloc[0]['events'] - before.iloc[0]['events']:+,} vs previous 184 days"
+    assert metric.delta == f"{now.iloc[0]['events'] - before.iloc[0]['events']:+,} vs previous 184 days"
+    assert metric.proto.color == metric.proto.GRAY  # a change in volume is neither good nor bad news
+
+
+def test_no_change_in_volume_shows_no_arrow(sample_lake, monkeypatch) -> None:
+    at = _open_pair_page(sample_lake, monkeypatch, a="LBY", b="RUS", **{"from": "2025-06-01", "to": "2025-12-31"})
+    metric = next(m for m in at.metric if m.label == "Events (raw rows)")
+    assert metric.value == "0" and metric.delta.startswith("+0 vs previous")
+    assert metric.proto.direction == metric.proto.NONE
 
 
 def _drilldown_count(at) -> int:

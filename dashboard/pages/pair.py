@@ -123,9 +123,11 @@ before_start, before_end = start - length - dt.timedelta(days=1), start - dt.tim
 before = (query("pair_summary", a=a, b=b, start=before_start, end=before_end, **filters).iloc[0]
           if before_end >= summary["first_date"].date() else None)
 kpis = st.columns(4)
+change = None if before is None else int(now["events"] - before["events"])
+# More events is neither good nor bad news: the change is shown in grey, with no arrow when nil.
 kpis[0].metric("Events (raw rows)", f"{now['events']:,}",
-               delta=(f"{now['events'] - before['events']:+,} vs previous {length.days + 1} days"
-                      if before is not None else None),
+               delta=f"{change:+,} vs previous {length.days + 1} days" if change is not None else None,
+               delta_color="off", delta_arrow="off" if change == 0 else "auto",
                help=f"Both directions, {start} to {end}. {now['corroborated_events']:,} were reported by "
                "more than one source." + ("" if before is not None else
                                           f" No data is loaded before {summary['first_date']:%Y-%m-%d} to compare with."))
