@@ -176,6 +176,15 @@ def _pairs_of(body: str) -> set[tuple[str, str, str]]:
     ("Egypt sent condolences to Turkey after the attack.", {("EGY", "TUR", "018")}),
     ("بعث العاهل السعودي برقية تهنئة إلى الرئيس المصري", {("SAU", "EGY", "018")}),
     ("جاء ذلك خلال استقبال الملك السعودي وزير الخارجية المصري", {("SAU", "EGY", "043")}),  # the host acts
+    # A conditional clause reports nothing that happened; "significant" is no signing
+    ("If China retaliated, the United States would suffer.", set()),
+    ("إذا هاجمت إسرائيل إيران فستكون العواقب خطيرة", set()),
+    ("China warned that if the US imposed tariffs, it would respond.", {("CHN", "USA", "130")}),
+    ("Japan and China have significant interests.", set()),
+    # Both countries of a hyphenated compound before a topic phrase are what it is about
+    ("Japan criticized the US-China trade war.", set()),
+    # A threat's object: the countries of the threatened trade war are its parties
+    ("The US is threatening a trade war with China.", {("USA", "CHN", "130")}),
     # Appeals (CAMEO 02) and investigations (09)
     ("China appealed to India for support.", {("CHN", "IND", "020")}),
     ("The US government investigated China over its subsidies.", {("USA", "CHN", "090")}),
@@ -319,7 +328,7 @@ def test_the_labels_match_the_shared_articles(shared_data: Path) -> None:
     assert sum(label["corpus"] == "ar" for label, _ in pairs) >= 40
     assert sum(label["corpus"] == "en" for label, _ in pairs) >= 40
     seen = {(lb["corpus"], lb["line"]) for lb, _ in pairs}
-    for other in (evaluate.HELDOUT, evaluate.TEST_EN):  # three disjoint sets
+    for other in (evaluate.HELDOUT, evaluate.TEST_EN, evaluate.TEST_EN2):  # four disjoint sets
         more = evaluate.labelled_articles(shared_data, other)
         assert not seen & {(lb["corpus"], lb["line"]) for lb, _ in more}
         seen |= {(lb["corpus"], lb["line"]) for lb, _ in more}

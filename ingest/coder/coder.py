@@ -51,7 +51,7 @@ LEAD_SENTENCES = 3
 MIN_CONFIDENCE = 0.5
 # Scraped text often glues sentences together ("...a trade war.China will"): a full stop
 # between a lower-case word and a capital ends a sentence too.
-_SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?<=[a-z]{2}[.!?])(?=[\"“]?[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?:(?<=[a-z]{2}[.!?])|(?<=[a-z][\"”][.!?]))(?=[\"“]?[A-Z])")
 # A full stop that ends an abbreviation or an initial, not a sentence.
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|Jr|Sr|No|vs|approx))\.$")
 _PASSIVE = {"by"}
@@ -236,13 +236,26 @@ def topic_spans(tokens: list[Token], lang: str) -> list[tuple[int, int]]:
     return spans
 
 
-def best_cue(tokens: list[Token], lang: str,
-             topics: list[tuple[int, int]] | None = None) -> tuple[lexicon.Cue, int, int] | None:
-    """The strongest cue of a sentence, where it starts and ends; none starts inside a topic phrase."""
+def conditional_spans(tokens: list[Token], text: str) -> list[tuple[int, int]]:
+    """Token spans of conditional clauses, from "if"/"إذا" to the next comma or the end: what
+    they report has not happened ("if it were to retaliate", "إذا هاجمت إسرائيل إيران")."""
+    spans = []
+    for i, token in enumerate(tokens):
+        if not lexicon.CONDITIONALS.isdisjoint(token.forms[:1]):
+            end = next((j for j in range(i + 1, len(tokens))
+                        if re.search(r"[,;:،؛]", text[tokens[j - 1].end:tokens[j].start])), len(tokens))
+            spans.append((i, end))
+    return spans
+
+
+def best_cue(tokens: list[Token], lang: str, topics: list[tuple[int, int]] | None = None,
+             masked: list[tuple[int, int]] = ()) -> tuple[lexicon.Cue, int, int] | None:
+    """The strongest cue of a sentence, where it starts and ends; none starts inside a topic
+    phrase or a `masked` span."""
     topics = topic_spans(tokens, lang) if topics is None else topics
     best = None
     for i, token in enumerate(tokens):
-        if any(start <= i < end for start, end in topics):
+        if any(start <= i < end for start, end in (*topics, *masked)):
             continue
         for cue in _cues_starting_at(token, lang):
             stronger = best is None or cue.strength > best[0].strength
@@ -254,11 +267,11 @@ def best_cue(tokens: list[Token], lang: str,
 def _governed(topics: list[tuple[int, int]], cue: lexicon.Cue, cue_at: int, cue_end: int,
               tokens: list[Token]) -> list[tuple[int, int]]:
     """The topic phrases that stay topics: not part of the cue ("launched a trade war against
-    China"), and not what a cooperative cue acts on ("signed a nuclear deal with Russia": the
-    deal's other party is the signing's other party; "criticized the trade war between the US
-    and China" stays a topic)."""
+    China"), and not what a cooperative cue or a threat acts on ("signed a nuclear deal with
+    Russia", "threatening a trade war with China": the phrase's other party is the act's;
+    "criticized the trade war between the US and China" stays a topic)."""
     def object_of_cue(start: int) -> bool:
-        return ("03" <= cue.root <= "08" and cue_end <= start <= cue_end + 1
+        return (("03" <= cue.root <= "08" or cue.root == "13") and cue_end <= start <= cue_end + 1
                 and all(t.forms[0] in _ARTICLES for t in tokens[cue_end:start]))
     return [(start, end) for start, end in topics
             if not (start < cue_end and end > cue_at) and not object_of_cue(start)]
@@ -280,6 +293,11 @@ def _outside_topics(found: list[Mention], tokens: list[Token], topics: list[tupl
             possessive = m.last == start - 1 and tokens[m.last].raw == "s" and joined(m.last, start)
             if before or possessive:
                 about.add(k)
+                for j in range(k, 0, -1):  # "the US-China trade war": both
+                    if found[j - 1].last != found[j].first or text[tokens[found[j - 1].last - 1].end:
+                                                                   tokens[found[j].first].start] not in "-–":
+                        break
+                    about.add(j - 1)
             elif (end < m.first <= end + 2 and tokens[end].forms[0] in lexicon.TOPIC_LINKS
                   and all(t.forms[0] in _ARTICLES for t in tokens[end + 1:m.first])
                   and joined(end - 1, end) and joined(end, m.first)):
@@ -338,7 +356,8 @@ def code_article(article: Article) -> list[CodedEvent]:
                 position += 1
             found = mentions(tokens, published)
             topics = topic_spans(tokens, lang) if found else []
-            cue_hit = best_cue(tokens, lang, topics) if len(found) > 1 else None
+            cue_hit = (best_cue(tokens, lang, topics, conditional_spans(tokens, sentence))
+                       if len(found) > 1 else None)
             if topics:
                 in_force = _governed(topics, *cue_hit, tokens) if cue_hit else topics
                 found = _outside_topics(found, tokens, in_force, sentence)

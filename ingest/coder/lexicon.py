@@ -130,6 +130,10 @@ BI_VERBS = tuple(_folded("""
 TOPIC_LINKS = _folded("between with against بين مع".split())
 
 
+# What a clause opened by one of these reports has not happened: no cue in it counts.
+CONDITIONALS = _folded("if unless whether اذا لو".split())
+
+
 # cues.csv's code for phrases whose words are no cue ("trade war" is a topic, not a war).
 NOT_AN_EVENT = "none"
 
