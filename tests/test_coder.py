@@ -190,7 +190,10 @@ def _pairs_of(body: str) -> set[tuple[str, str, str]]:
     ("The US government investigated China over its subsidies.", {("USA", "CHN", "090")}),
     ("ناشدت مصر إثيوبيا", {("EGY", "ETH", "020")}),
     # A weak cue: an event between two countries, none in a sentence naming three (below MIN_CONFIDENCE)
-    ("تعاون مصر والسعودية", {("EGY", "SAU", "050")}),
+    # History recalled as background: a sentence whose years all precede the article's (2025)
+    ("In 2003 the United States invaded Iraq.", set()),
+    ("The United States invaded Iraq.", {("USA", "IRQ", "190")}),
+    ("أرسل الملك السعودي ابنه لزيارة موسكو سنة ١٩٢٦م", set()),  # Eastern digits too
     ("The Egyptian minister received the Saudi envoy.", {("EGY", "SAU", "043")}),
     ("The Egyptian minister received the Saudi envoy and the Turkish envoy.", set()),
 ])

@@ -27,8 +27,8 @@ tariffs", "ستفرض عقوبات") is coded 130 threaten, as CAMEO does.
 
 Confidence (0..1) = cue strength × 0.75 when the sentence names more than two countries ×
 0.9 outside the title and the first three sentences (of six words or more: datelines and
-bylines do not count). It ranks events; it is not a probability. A sentence naming three or
-more countries codes nothing below MIN_CONFIDENCE.
+bylines do not count). It ranks events; it is not a probability. Nothing below MIN_CONFIDENCE is
+coded, nor a sentence that writes only years before the article's ("in 2003"): history.
 """
 
 from __future__ import annotations
@@ -45,10 +45,12 @@ from ingest.coder.words import Token, is_arabic, tokenize
 
 VERSION = "coder-1"
 LEAD_SENTENCES = 3
-# In a sentence naming three countries or more, an event below this confidence is not coded: a
-# weak cue (a word with other senses, such as "تعاون" cooperation or "received"), or a middling
-# one outside the lead, in a sentence that also names bystanders.
+# An event below this confidence is not coded: a weak cue (0.5-0.55, a word with other senses
+# such as "received" or "حرب") outside the lead, or in a sentence that also names a third country.
 MIN_CONFIDENCE = 0.5
+# A year written in the sentence ("عام 2003", "in 1964") before the year of publication: history
+# recalled as background, not news.
+_YEAR = re.compile(r"(?<![\d/.-])((?:19|20)\d\d)(?![\d/.-])")
 # Scraped text often glues sentences together ("...a trade war.China will"): a full stop
 # between a lower-case word and a capital ends a sentence too.
 _SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?:(?<=[a-z]{2}[.!?])|(?<=[a-z][\"”][.!?]))(?=[\"“]?[A-Z])")
@@ -371,7 +373,7 @@ def code_article(article: Article) -> list[CodedEvent]:
                 cue = replace(cue, code="130", root="13")  # a threat of the act, not the act
             lead = field == "title" or position <= LEAD_SENTENCES
             confidence = cue.strength * (1 if len(countries) == 2 else 0.75) * (1 if lead else 0.9)
-            if confidence < MIN_CONFIDENCE and len(countries) > 2:
+            if confidence < MIN_CONFIDENCE or _is_history(sentence, published):
                 continue
             when, basis = dates.resolve(sentence, published) if published else (None, "unknown")
             for first, second in _pairs(found, cue_at, tokens):
@@ -396,6 +398,13 @@ def code_article(article: Article) -> list[CodedEvent]:
     tone = document_tone(all_tokens, lang)
     return [replace(event, tone=tone) for _, event in sorted(candidates.values(), key=lambda c: c[1].event_id)
             if event.actor1 in lead_actors or event.actor2 in lead_actors]
+
+
+def _is_history(sentence: str, published: dt.date | None) -> bool:
+    if published is None:
+        return False
+    years = [int(y) for y in _YEAR.findall(sentence.translate(dates.EASTERN_DIGITS))]
+    return bool(years) and max(years) < published.year
 
 
 def _pairs(found: list[Mention], cue_at: int, tokens: list[Token]) -> list[tuple[Mention, Mention]]:

@@ -41,12 +41,12 @@ _NEXT_WEEKDAY = re.compile(rf"\bnext\s+({_WEEKDAY})\b")
 _YESTERDAY = re.compile(r"\byesterday\b|(?:^|[^\w])(?:و|ف)?امس(?![\w])")
 _DAY_BEFORE = re.compile(r"اول\s+من\s+امس|the day before yesterday")
 _TODAY = re.compile(r"\btoday\b|(?:^|[^\w])(?:و|ف)?اليوم(?![\w])")
-_EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 def resolve(sentence: str, published: dt.date) -> tuple[dt.date, str]:
     """The event date and how it was found: 'explicit', 'relative' or 'published'."""
-    text = fold(sentence).translate(_EASTERN_DIGITS)
+    text = fold(sentence).translate(EASTERN_DIGITS)
     explicit = _explicit(text, published)
     if explicit:
         return explicit, "explicit"
