@@ -193,6 +193,7 @@ def _pairs_of(body: str) -> set[tuple[str, str, str]]:
     # History recalled as background: a sentence whose years all precede the article's (2025)
     ("In 2003 the United States invaded Iraq.", set()),
     ("The United States invaded Iraq.", {("USA", "IRQ", "190")}),
+    ("China criticized the United States over the 2015 nuclear deal.", {("CHN", "USA", "110")}),  # a name
     ("أرسل الملك السعودي ابنه لزيارة موسكو سنة ١٩٢٦م", set()),  # Eastern digits too
     ("The Egyptian minister received the Saudi envoy.", {("EGY", "SAU", "043")}),
     ("The Egyptian minister received the Saudi envoy and the Turkish envoy.", set()),

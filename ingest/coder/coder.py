@@ -28,7 +28,7 @@ tariffs", "ستفرض عقوبات") is coded 130 threaten, as CAMEO does.
 Confidence (0..1) = cue strength × 0.75 when the sentence names more than two countries ×
 0.9 outside the title and the first three sentences (of six words or more: datelines and
 bylines do not count). It ranks events; it is not a probability. Nothing below MIN_CONFIDENCE is
-coded, nor a sentence that writes only years before the article's ("in 2003"): history.
+coded, nor a sentence that says it happened in a year before the article's ("in 2003"): history.
 """
 
 from __future__ import annotations
@@ -42,15 +42,17 @@ import py3langid
 
 from ingest.coder import dates, lexicon
 from ingest.coder.words import Token, is_arabic, tokenize
+from queries.text import fold
 
 VERSION = "coder-1"
 LEAD_SENTENCES = 3
 # An event below this confidence is not coded: a weak cue (0.5-0.55, a word with other senses
 # such as "received" or "حرب") outside the lead, or in a sentence that also names a third country.
 MIN_CONFIDENCE = 0.5
-# A year written in the sentence ("عام 2003", "in 1964") before the year of publication: history
-# recalled as background, not news.
-_YEAR = re.compile(r"(?<![\d/.-])((?:19|20)\d\d)(?![\d/.-])")
+# A year the sentence says something happened in ("عام 2003", "سنة 1926", "in 1964"), before the
+# year of publication: history recalled as background, not news. A year that only names a thing
+# ("the 2015 nuclear deal") does not count.
+_YEAR = re.compile(r"(?:\b[Ii]n|عام|سنه)\s+((?:19|20)\d\d)(?![\d/.-])")
 # Scraped text often glues sentences together ("...a trade war.China will"): a full stop
 # between a lower-case word and a capital ends a sentence too.
 _SENTENCE_END = re.compile(r"(?<=[.!?؟;؛])\s+|\n+|(?:(?<=[a-z]{2}[.!?])|(?<=[a-z][\"”][.!?]))(?=[\"“]?[A-Z])")
@@ -403,7 +405,7 @@ def code_article(article: Article) -> list[CodedEvent]:
 def _is_history(sentence: str, published: dt.date | None) -> bool:
     if published is None:
         return False
-    years = [int(y) for y in _YEAR.findall(sentence.translate(dates.EASTERN_DIGITS))]
+    years = [int(y) for y in _YEAR.findall(fold(sentence).translate(dates.EASTERN_DIGITS))]
     return bool(years) and max(years) < published.year
 
 
