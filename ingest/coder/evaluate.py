@@ -51,6 +51,16 @@ class Score:
         return self.matched_pairs / self.true_pairs if self.true_pairs else 0.0
 
     @property
+    def root_precision(self) -> float:
+        """Coded pairs whose CAMEO root is also right, of all coded pairs."""
+        return self.root_right / self.found_pairs if self.found_pairs else 0.0
+
+    @property
+    def root_recall(self) -> float:
+        """Labelled pairs found with the right CAMEO root, of all labelled pairs."""
+        return self.root_right / self.true_pairs if self.true_pairs else 0.0
+
+    @property
     def root_accuracy(self) -> float:
         return self.root_right / self.matched_pairs if self.matched_pairs else 0.0
 
@@ -112,14 +122,16 @@ def score(shared: Path, labels: Path = LABELS) -> dict[str, Score]:
 
 
 def report(scores: dict[str, Score]) -> str:
-    rows = ["| corpus | articles | labelled pairs | coded pairs | pair precision | pair recall | root accuracy "
-            "(on matched pairs) | date accuracy (on dated matches) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| corpus | articles | labelled pairs | coded pairs | pair precision | pair recall | pair and root "
+            "precision / recall | root accuracy (on matched pairs) | date accuracy (on dated matches) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     present = {name: s for name, s in scores.items() if s.articles}  # (the English test set has no Arabic)
     total = [("all", scores["ar"].add(scores["en"]))] if len(present) > 1 else []
     for name, s in [*present.items(), *total]:
         dates = f"{s.date_right / s.dated:.2f} ({s.date_right}/{s.dated})" if s.dated else "–"
         rows.append(f"| {name} | {s.articles} | {s.true_pairs} | {s.found_pairs} | {s.precision:.2f} | "
-                    f"{s.recall:.2f} | {s.root_accuracy:.2f} ({s.root_right}/{s.matched_pairs}) | {dates} |")
+                    f"{s.recall:.2f} | {s.root_precision:.2f} / {s.root_recall:.2f} | "
+                    f"{s.root_accuracy:.2f} ({s.root_right}/{s.matched_pairs}) | {dates} |")
     return "\n".join(rows)
 
 
