@@ -5,6 +5,7 @@ labels in tests/coder_eval/."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -295,13 +296,19 @@ def test_the_pair_and_articles_pages_show_the_coded_event_and_its_sentence(
     # No GDELT rows in the window: the notice says so, and points at the coded event below
     assert [i.value for i in pair.info] == [
         "No GDELT events between Libya and Russia from 2025-01-01 to 2025-12-31 with these filters. "
-        "Events coded from articles are listed below."]
+        "Events coded from articles are shown and listed below."]
+    (chart,) = pair.get("plotly_chart")  # the coded event on its own timeline
+    traces = json.loads(chart.proto.spec)["data"]
+    (diamonds,) = [t for t in traces if t.get("name") == "Coded from articles"]
+    assert [x[:10] for x in diamonds["x"]] == ["2025-12-02"]
+    assert not [t for t in traces if t["type"] == "bar"]
     shown = " ".join(getattr(h, "body", "") or "" for h in pair.get("html"))
     assert sentence[:60] in shown and 'dir="auto"' in shown  # right-to-left where the text is
     pair.toggle(key="pair_coded").set_value(False).run()  # hidden on request
     assert "Coded from articles (1)" not in [h.value for h in pair.subheader]
     assert [i.value for i in pair.info] == [
         "No GDELT events between Libya and Russia from 2025-01-01 to 2025-12-31 with these filters."]
+    assert not pair.get("plotly_chart")  # nothing to draw
     assert pair.query_params["coded"] == ["hide"] or pair.query_params["coded"] == "hide"
 
     articles = AppTest.from_file(APP, default_timeout=60)

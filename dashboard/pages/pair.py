@@ -144,10 +144,11 @@ coded = (query("coded_events", a=a, b=b, start=start, end=end, limit=200)
 volume = query("volume_by_period", start=start, end=end, grain=grain) if view.share else None
 flagged = spikes.find_spikes(spikes.per_period(activity, start, end, grain)) if len(activity) else pd.DataFrame()
 st.caption(f"{COUNT_HELP[view.count]} Per {grain}, {start} to {end}. Click a bar to list its events.")
+has_coded = coded is not None and len(coded) > 0
 if activity.empty:
-    coded_note = " Events coded from articles are listed below." if coded is not None and len(coded) else ""
+    coded_note = " Events coded from articles are shown and listed below." if has_coded else ""
     st.info(f"No GDELT events between {name_a} and {name_b} from {start} to {end} with these filters.{coded_note}")
-else:
+if not activity.empty or has_coded:  # coded events alone still get their timeline
     event = st.plotly_chart(
         charts.pair_timeline(activity, name_a, name_b, split=view.split, volume=volume, spikes=flagged,
                              count_label=f"{view.count} events", coded=coded, grain=grain, window=(start, end)),
