@@ -34,6 +34,7 @@ coded, nor a sentence that says it happened in a year before the article's ("in 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, replace
@@ -184,8 +185,7 @@ def _in_place_list(tokens: list[Token], mention: Mention, last_place: Mention | 
     if last_place is None or (found and found[-1].first > last_place.first):
         return False
     between = tokens[last_place.last:mention.first]
-    words = [t.forms[0] for t in between]
-    if words in ([], ["and"], ["or"], ["و"], ["او"]):
+    if [t.forms[0] for t in between] in _LIST_GLUE:
         return True
     return not is_arabic(tokens[mention.first].raw) and len(between) <= 3 and all(
         (t.raw[:1].isupper() and t.forms[0] not in lexicon.ACTOR_NOUNS) or t.forms[0] in ("and", "or")
@@ -220,14 +220,21 @@ def _cue_end(tokens: list[Token], i: int, cue: lexicon.Cue) -> int | None:
     return at
 
 
-def _cues_starting_at(token: Token, lang: str) -> list[lexicon.Cue]:
+def _cues_starting_at(token: Token, lang: str) -> tuple[lexicon.Cue, ...]:
+    return _cues_for_forms(token.forms, lang)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _cues_for_forms(forms: tuple[str, ...], lang: str) -> tuple[lexicon.Cue, ...]:
+    """The cues that may start at a word: cached, as the topic and cue scans both ask for every
+    token, and news repeats its words."""
     exact, prefix = lexicon.cues_by_first_word(lang)
-    found = []
-    for form in token.forms:
+    found: list[lexicon.Cue] = []
+    for form in forms:
         found += exact.get(form, [])
         for n in range(1, len(form) + 1):
             found += prefix.get(form[:n], [])
-    return found
+    return tuple(found)
 
 
 def topic_spans(tokens: list[Token], lang: str) -> list[tuple[int, int]]:
