@@ -352,7 +352,7 @@ def phases_main(command: str, lake: Path, paths: list[str]) -> None:
     imported_at = time.perf_counter()
     sys.path.insert(0, str(REPO))
     from ingest import files, layouts, load, sample
-    from queries import lake as lakes
+    from lake import connection as lakes
 
     imports_s = time.perf_counter() - imported_at
     start_to_imports_s = time.perf_counter() - STARTED
@@ -447,7 +447,7 @@ def variants_main(lake: Path, path: str) -> None:
     """Child process: time leaner ways to read, check and insert one raw 2.0 file; print JSON."""
     sys.path.insert(0, str(REPO))
     from ingest import events, layouts, store
-    from queries import lake as lakes
+    from lake import connection as lakes
 
     con = lakes.connect(lake, read_only=False, create=True)
     store.ensure_schema(con)
@@ -538,7 +538,7 @@ def machine() -> dict:
     duckdb_version = subprocess.run([sys.executable, "-c", "import duckdb; print(duckdb.__version__)"],
                                     capture_output=True, text=True, check=True).stdout.strip()
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "ingest", "queries/lake.py"], cwd=REPO,
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "ingest", "lake/connection.py"], cwd=REPO,
                            capture_output=True, text=True)
     code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((REPO / "ingest").glob("*.py"))))
     return {"commit": head.stdout.strip() or "unknown",

@@ -10,7 +10,7 @@ What is measured, per lake (every measured piece runs in its own process):
 - Page query sets through queries.runner.run, with the query names and parameters the pages
   pass (dashboard/pages/*.py), including the Python work between them (spikes, the network
   layout). Warm: one connection, one discarded run, then --runs runs. Cold: a fresh process,
-  a fresh queries.lake.connect (timed apart as "connect"), the first run; --cold-runs times.
+  a fresh lake.connection.connect (timed apart as "connect"), the first run; --cold-runs times.
   The OS file cache stays warm (it is never dropped on this shared machine).
 - Single queries ("units") also run by the baselines, for ratios:
   (a) pandas: the lake's Parquet data files read with pandas.read_parquet (the columns the
@@ -208,7 +208,7 @@ def run_json_child(args: list[str], env_extra: dict | None = None, timeout: floa
 
 def lake_context(lake: Path, rare: tuple[str, str]) -> dict:
     """Dates, pairs and windows every measurement of one lake uses (read once, then closed)."""
-    from queries import lake as lakes
+    from lake import connection as lakes
     from queries import runner
 
     con = lakes.connect(lake)
@@ -246,7 +246,7 @@ def event_files(lake: Path) -> list[Path]:
 def current_files(lake: Path, *tables: str) -> list[Path]:
     """The data files of the latest snapshot, from the catalog: the folder also keeps the files
     of older snapshots (a compaction's inputs stay for time travel), which would count twice."""
-    from queries import lake as lakes
+    from lake import connection as lakes
 
     con = lakes.connect(lake)
     try:
@@ -487,7 +487,7 @@ for _view in ("pair busy 26y", "pair busy 1y", "pair rare 26y", "pair rare 1y"):
 
 
 def child_warm(ctx: dict, runs: int, only: list[str] | None) -> dict:
-    from queries import lake as lakes
+    from lake import connection as lakes
     from queries import search as search_index
 
     c = Ctx(ctx)
@@ -583,7 +583,7 @@ def explain_slowest(con, measured: dict, calls: dict, top: int = 3) -> list[dict
 
 
 def child_cold(ctx: dict, scenario: str) -> dict:
-    from queries import lake as lakes
+    from lake import connection as lakes
     from queries import search as search_index
 
     c = Ctx(ctx)
@@ -605,7 +605,7 @@ def child_cold(ctx: dict, scenario: str) -> dict:
 
 def child_cold_all(ctx: dict) -> dict:
     """--quick only: every page view once, each on a fresh connection, in one process."""
-    from queries import lake as lakes
+    from lake import connection as lakes
     from queries import search as search_index
 
     c = Ctx(ctx)
@@ -790,7 +790,7 @@ def child_bytes(ctx: dict, kind: str, files: dict | None) -> dict:
     c = Ctx(ctx)
     query, params = unit_params(c)["pair_timeline busy 26y"]
     if kind == "lake":
-        from queries import lake as lakes
+        from lake import connection as lakes
         from queries import runner
 
         con = lakes.connect(Path(ctx["lake"]))
@@ -875,7 +875,7 @@ def naive_files(ctx: dict, label: str, log, scratch: Path = OUT) -> dict:
     code = f"""
 import sys; sys.path.insert(0, {str(REPO)!r})
 from pathlib import Path
-from queries import lake as lakes
+from lake import connection as lakes
 con = lakes.connect(Path({ctx['lake']!r}), memory_limit={os.environ.get('BILATERAL_NAIVE_MEMORY', '6GB')!r})
 con.execute("set preserve_insertion_order = false")
 con.execute("set enable_progress_bar = false")
@@ -1479,7 +1479,7 @@ def render(data: dict) -> str:
         f"{lab} median {statistics.median(v['load1']['median'] for v in res[lab]['cold'].values()):.1f}"
         for lab in labels if res[lab].get("cold")) + ".")
     L.append("")
-    L.append("Cold runs pay a fresh `queries.lake.connect` first (load the extensions, attach the catalog), "
+    L.append("Cold runs pay a fresh `lake.connection.connect` first (load the extensions, attach the catalog), "
              "not included above: median " + ", ".join(
                  f"{lab} {ms(_g(res[lab], 'cold', 'overview', 'connect', 'median'))} ms" for lab in labels) + ". "
              "The search index (`queries.search.ensure_index`, once per process and articles version: attaches "
@@ -1718,7 +1718,7 @@ def compare_checks(result: dict, ours_checks: dict) -> None:
 
 
 def ours_unit_checks(ctx: dict) -> dict:
-    from queries import lake as lakes
+    from lake import connection as lakes
     from queries import runner
 
     c = Ctx(ctx)

@@ -46,7 +46,8 @@ import json, statistics, sys, time
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 t0 = time.perf_counter()
-from queries import lake as lakes, runner
+from lake import connection as lakes
+from queries import runner
 con = lakes.connect(Path({lake!r}), memory_limit="2GB")
 connect_ms = (time.perf_counter() - t0) * 1000
 name, params = {name!r}, {params!r}
@@ -62,7 +63,8 @@ READER = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from queries import lake as lakes, runner
+from lake import connection as lakes
+from queries import runner
 con = lakes.connect(Path({lake!r}), memory_limit="1GB")
 params = {{"a": "USA", "b": "CHN", "start": "2000-01-01", "end": "2025-12-31", "grain": "month"}}
 runner.run(con, "pair_timeline", params)  # cold read out of the way

@@ -30,7 +30,7 @@ from rich.progress import Progress  # noqa: E402
 
 from ingest import rollups, store  # noqa: E402
 from ingest.sample import build_sample  # noqa: E402
-from queries import lake as lakes  # noqa: E402
+from lake import connection as lakes  # noqa: E402
 from queries import search  # noqa: E402
 
 TEMPLATES = REPO / "bench" / "lakes" / "templates"

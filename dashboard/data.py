@@ -15,10 +15,10 @@ import streamlit as st
 from dashboard.shared import pinned
 from ingest.sample import build_sample
 from ingest.store import ensure_schema, read_rejections
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
 from queries import search as search_index
-from queries.sandbox import SandboxedLake
+from lake.sandbox import SandboxedLake
 
 
 def ensure_lake() -> None:
@@ -69,7 +69,7 @@ def upgrade_lake(lake: Path, where: str) -> None:
 @st.cache_resource(show_spinner=False)
 def _connection(key: str) -> SandboxedLake:
     """One read-only, sandboxed connection per lake per process, used only from threads that
-    cannot write files (queries/sandbox.py). 1 GB for DuckDB by default keeps the app process
+    cannot write files (lake/sandbox.py). 1 GB for DuckDB by default keeps the app process
     small; BILATERAL_MEMORY_LIMIT overrides it."""
     return SandboxedLake(Path(key.split("|", 1)[0]),
                          memory_limit=os.environ.get("BILATERAL_MEMORY_LIMIT", "1GB"))

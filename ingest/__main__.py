@@ -13,7 +13,7 @@ from rich.console import Console
 
 from ingest import status as status_report
 from ingest.errors import BusyLake, Rejected
-from queries.lake import LakeError, lake_dir, settings_for
+from lake.connection import LakeError, lake_dir, settings_for
 
 LOADERS = {
     "gdelt": "GDELT event files: raw 2.0 (61 cols) or 1.0 (58/57) exports, BigQuery/R CSV; .zip/.gz ok",
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{done['files_after']}; snapshot {done['snapshot']}")
             return 0
         if args.command == "index":
-            from queries import lake as lakes
+            from lake import connection as lakes
             from queries import search
 
             con = lakes.connect(lake)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import duckdb
 
 from ingest import files, store
-from queries import lake as lakes
+from lake import connection as lakes
 
 ORDER = "pair_a, pair_b, event_date, event_id"
 # The same order as one string, nulls last ('~' sorts after every country code), by year: the

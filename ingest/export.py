@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from queries import lake as lakes
+from lake import connection as lakes
 
 MANIFEST = "manifest.json"
 FORMAT = "bilateral-export/1"

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest import articles, events, files, layouts, mentions, parquet_drop, rollups, stage, store
 from ingest.errors import BusyLake, Rejected
-from queries import lake as lakes
+from lake import connection as lakes
 
 TABLE_MODULES = {"events": events, "mentions": mentions, "articles": articles}
 COMMAND_TABLE = {"gdelt": "events", "mentions": "mentions", "articles": "articles"}

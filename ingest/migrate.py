@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest import rollups, store
-from queries import lake as lakes
+from lake import connection as lakes
 
 SOURCE_ALIAS = "migrate_source"
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ingest.store import read_rejections
-from queries.lake import connect, settings_for
+from lake.connection import connect, settings_for
 
 TABLES = ("events", "mentions", "articles")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import reference, rollups
-from queries.lake import LAKE_ALIAS, commit_gate
+from lake.connection import LAKE_ALIAS, commit_gate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 REJECTIONS_FILE = "rejections.jsonl"

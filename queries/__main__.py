@@ -13,7 +13,7 @@ import sys
 
 import duckdb
 
-from queries.lake import LakeError, connect, lake_dir
+from lake.connection import LakeError, connect, lake_dir
 from queries.runner import QueryError, catalog, run
 
 FORMATS = ("table", "csv", "json")

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from queries.lake import LAKE_ALIAS, read_retrying, snapshot_alias, wait_for_commit
+from lake.connection import LAKE_ALIAS, read_retrying, snapshot_alias, wait_for_commit
 from queries.text import search_form
 
 SQL_DIR = Path(__file__).resolve().parent

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from queries.lake import current_snapshot, latest_change, load_extension, settings_of, sql_literal
+from lake.connection import current_snapshot, latest_change, load_extension, settings_of, sql_literal
 from queries.text import search_form
 
 # The fts macros find their tables in the database they were built in, by name: the index is

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.sample import build_sample
-from queries import lake as lakes
+from lake import connection as lakes
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("BILATERAL_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from queries import lake as lakes
+from lake import connection as lakes
 from queries.runner import run
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

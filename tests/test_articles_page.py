@@ -19,7 +19,7 @@ from dashboard.charts import QUAD_CLASSES
 from dashboard.highlight import marked, plain
 from ingest.layouts import EVENTS_V1, EVENTS_V2, MENTIONS
 from ingest.load import load
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import search
 from queries.runner import run
 

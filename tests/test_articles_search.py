@@ -27,10 +27,10 @@ import pytest
 
 from dashboard import data as dashboard_data
 from ingest.load import load
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import search
 from queries.runner import QueryError, run
-from queries.sandbox import SandboxedLake
+from lake.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 EN_SAMPLE = REPO / "data" / "sample" / "articles" / "en_us_china_trade_2018.jsonl.gz"
@@ -325,7 +325,8 @@ def test_unchanged_snapshot_keeps_the_index(sample_search) -> None:
 _REUSE_SCRIPT = """
 import sys
 from pathlib import Path
-from queries import lake as lakes, search
+from lake import connection as lakes
+from queries import search
 from queries.runner import run
 lake = Path(sys.argv[1])
 closed = set()  # ids of indexed connections that were closed since

@@ -16,7 +16,7 @@ import pytest
 from dashboard import charts, spikes
 from dashboard.brief import Brief, to_html
 from dashboard.pair_state import auto_grain
-from queries import lake as lakes
+from lake import connection as lakes
 from queries.runner import run
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, sync_playwright
 

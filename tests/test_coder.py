@@ -17,7 +17,7 @@ from ingest.__main__ import main as ingest_main
 from ingest.coder import dates, evaluate
 from ingest.coder.coder import Article, code_article, mentions
 from ingest.coder.words import tokenize
-from queries import lake as lakes
+from lake import connection as lakes
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

@@ -11,7 +11,7 @@ import pytest
 from ingest import store
 from ingest.load import load
 from ingest.sample import sample_files
-from queries import lake as lakes
+from lake import connection as lakes
 
 
 def _drop(lake: Path, *tables: str) -> None:

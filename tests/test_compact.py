@@ -12,7 +12,7 @@ import pytest
 
 from ingest.compact import ORDER, chunks, compact, data_files
 from ingest.load import load
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
 from tests.test_articles_search import shifted_sample_events
 from tests.test_scaleout_lake import WINDOWS, _params, _sorted

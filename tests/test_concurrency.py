@@ -31,9 +31,9 @@ from unittest.mock import MagicMock
 import duckdb
 import pytest
 
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
-from queries.sandbox import SandboxedLake
+from lake.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -42,7 +42,7 @@ READERS = 20
 INGESTS = 10
 WAL_INGESTS = 4
 TOP_PARAMS = {"start": "1979-01-01", "end": "2030-12-31", "limit": 5}
-WRITER_FAILS = ("fixed by the commit gate (queries/lake.py), kept non-strict while it proves itself in CI: "
+WRITER_FAILS = ("fixed by the commit gate (lake/connection.py), kept non-strict while it proves itself in CI: "
                 "readers' SQLite shared locks made a writer's COMMIT fail with 'database is locked'")
 
 

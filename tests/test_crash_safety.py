@@ -25,8 +25,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import lake as lakes
-from queries.sandbox import SandboxedLake
+from lake import connection as lakes
+from lake.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_EVENTS = REPO / "data" / "sample" / "events"

@@ -18,7 +18,7 @@ import pytest
 
 from ingest.load import load
 from ingest.sample import sample_files
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
 from tests.conftest import IN_CI, lake_settings
 

@@ -20,7 +20,7 @@ import pytest
 from ingest import store
 from ingest.load import load
 from ingest.store import read_rejections
-from queries import lake as lakes
+from lake import connection as lakes
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_EVENTS = REPO / "data" / "sample" / "events"

@@ -14,7 +14,7 @@ import pytest
 
 from ingest.load import load
 from ingest.sample import SAMPLE
-from queries import lake as lakes
+from lake import connection as lakes
 
 
 def _text(path: Path) -> str:

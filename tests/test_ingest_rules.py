@@ -18,7 +18,7 @@ from ingest import store
 from ingest.errors import Rejected
 from ingest.load import load
 from ingest.reference import cameo_codes
-from queries import lake as lakes
+from lake import connection as lakes
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"

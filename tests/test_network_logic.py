@@ -26,7 +26,7 @@ import pytest
 from dashboard import charts, network
 from dashboard.selection import clicked_network
 from ingest.reference import CAMEO_TO_ISO3, NON_STATE
-from queries import lake as lakes
+from lake import connection as lakes
 from queries.runner import run
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "data" / "sample" / "events"

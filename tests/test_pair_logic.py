@@ -603,7 +603,7 @@ def test_with_volume_bars_are_percentages_of_all_events(sample_con, geo_usa_mont
 
 @pytest.fixture(scope="module")
 def lake_codes(sample_lake) -> list[str]:
-    from queries import lake as lakes
+    from lake import connection as lakes
 
     con = lakes.connect(sample_lake)
     try:

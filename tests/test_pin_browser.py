@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from queries import lake as lakes
+from lake import connection as lakes
 from queries.runner import run
 from tests.browser import (
     CHROMIUM,

@@ -31,7 +31,7 @@ import pytest
 from ingest.load import load
 from ingest.reference import CAMEO_TO_ISO3, NON_STATE
 from ingest.sample import SAMPLE
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
 from queries.runner import QueryError
 

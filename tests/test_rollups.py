@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ingest.load import load
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
 
 WINDOWS = [

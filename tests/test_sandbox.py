@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner, search
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import lake as lakes
+from lake import connection as lakes
 from tests.conftest import lake_settings
 
 pytestmark = pytest.mark.scaleout

@@ -21,7 +21,7 @@ import pytest
 from ingest.errors import Rejected
 from ingest.load import load
 from ingest.sample import build_sample, sample_files
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
 from tests.conftest import lake_settings
 from tests.services import lake_env

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ingest.sample import build_sample
-from queries import lake as lakes
+from lake import connection as lakes
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,

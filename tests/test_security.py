@@ -26,10 +26,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from queries import lake as lakes
+from lake import connection as lakes
 from queries import runner
 from queries.runner import QueryError
-from queries.sandbox import SandboxedLake
+from lake.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from ingest.errors import Rejected
 from ingest.load import load, load_or_record
-from queries import lake as lakes
+from lake import connection as lakes
 from queries.runner import run
 
 REPO = Path(__file__).resolve().parent.parent

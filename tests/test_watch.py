@@ -17,7 +17,7 @@ from rich.console import Console
 
 from ingest.store import read_rejections
 from ingest.watch import poll_once, watch
-from queries import lake as lakes
+from lake import connection as lakes
 from queries.runner import run
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.data import connection, query_latest, rejections
 from dashboard.shared import write_url
-from queries.lake import settings_for
+from lake.connection import settings_for
 
 st.title("Data")
 st.caption(f"Lake: {settings_for().describe()} · DuckLake with Parquet data files. Every load is one "

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import duckdb
 
-from queries import lake as lakes
+from lake import connection as lakes
 
 T = TypeVar("T")
 

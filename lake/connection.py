@@ -2,7 +2,7 @@
 
 Everything that opens the store goes through `connect()`, so the CLI, the pages and the
 tests read the same tables the same way. By default DuckLake keeps a SQLite catalog file
-and the Parquet data files beside it; settings (queries/lake_settings.py) can put the
+and the Parquet data files beside it; settings (lake/settings.py) can put the
 catalog in PostgreSQL and the data on S3 instead, with no other change. Every ingest is
 one commit, which is one snapshot.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from queries.lake_settings import LakeSettings, SettingsError, resolve
+from lake.settings import LakeSettings, SettingsError, resolve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LAKE = REPO_ROOT / "data" / "lake"
@@ -190,7 +190,7 @@ def connect(
 
     sandbox=True (the dashboard's connection): the lake's files are the only files it can
     read, it installs and loads no more extensions, and its settings are locked. It could still
-    write inside the lake directory; queries/sandbox.py adds the kernel's guard against that.
+    write inside the lake directory; lake/sandbox.py adds the kernel's guard against that.
     spill_dir: where DuckDB spills what does not fit in memory_limit (default ./.tmp).
     """
     settings = settings_for(lake)
