@@ -16,9 +16,9 @@ from dashboard.shared import pinned
 from ingest.sample import build_sample
 from ingest.store import ensure_schema, read_rejections
 from lake import connection as lakes
+from lake.sandbox import SandboxedLake
 from queries import runner
 from queries import search as search_index
-from lake.sandbox import SandboxedLake
 
 
 def ensure_lake() -> None:

@@ -28,9 +28,9 @@ import pytest
 from dashboard import data as dashboard_data
 from ingest.load import load
 from lake import connection as lakes
+from lake.sandbox import SandboxedLake
 from queries import search
 from queries.runner import QueryError, run
-from lake.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 EN_SAMPLE = REPO / "data" / "sample" / "articles" / "en_us_china_trade_2018.jsonl.gz"

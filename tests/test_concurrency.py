@@ -32,8 +32,8 @@ import duckdb
 import pytest
 
 from lake import connection as lakes
-from queries import runner
 from lake.sandbox import SandboxedLake
+from queries import runner
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

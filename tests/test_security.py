@@ -27,9 +27,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lake import connection as lakes
+from lake.sandbox import SandboxedLake
 from queries import runner
 from queries.runner import QueryError
-from lake.sandbox import SandboxedLake
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
