@@ -1,0 +1,86 @@
+"""Bilateral: relations between pairs of countries from news event data.
+
+The entrypoint sets up the page, makes sure a lake exists, reads what all pages share
+(the pinned snapshot), and routes. Its own sidebar links carry the shared filters, which
+Streamlit's built-in navigation would drop. It lives in the package so that an installed
+copy can run it (`bilateral serve`); `streamlit run app.py` in a clone runs it through the
+root app.py.
+"""
+
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import shared
+from dashboard.data import current_snapshot, ensure_lake, snapshot_info
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Bilateral", page_icon=":material/public:", layout="wide")
+ensure_lake()
+
+pages = [
+    st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(PAGES / "pair.py", title="Pair", icon=":material/compare_arrows:", url_path="pair"),
+    st.Page(PAGES / "brief.py", title="Brief", icon=":material/summarize:", url_path="brief"),
+    st.Page(PAGES / "network.py", title="Network", icon=":material/hub:", url_path="network"),
+    st.Page(PAGES / "articles.py", title="Articles", icon=":material/article:", url_path="articles"),
+    st.Page(PAGES / "data.py", title="Data", icon=":material/database:", url_path="data"),
+]
+page = st.navigation(pages, position="hidden")
+
+# A session's first view: a blank 10-pixel chart in the sidebar makes the browser fetch and run
+# Plotly's 4.6 MB script while this run computes the page, not only once the page's first chart
+# arrives (a shared Pair link draws its chart sooner). Removed when the page has run.
+plotly_warmup = None
+if not st.session_state.get("plotly_warm"):
+    st.session_state.plotly_warm = True
+    plotly_warmup = st.sidebar.empty()
+    plotly_warmup.plotly_chart(go.Figure(layout={"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}),
+                               height=10, config={"staticPlot": True, "displayModeBar": False})
+
+latest = current_snapshot()
+pin_notice = shared.read_pin(latest)
+with st.sidebar:
+    st.markdown("### Bilateral")
+    links = st.container()  # filled after the page ran: the links carry its final state
+    st.divider()
+    freshness = st.container()
+    share = st.popover("Share this view", icon=":material/share:", width="stretch")
+
+if pin_notice:
+    st.warning(pin_notice, icon=":material/history:")
+pinned = shared.pinned()
+if pinned is not None:
+    info = snapshot_info(pinned)
+    banner = st.container(border=True)
+    banner.markdown(f":material/push_pin: **Data as of {info['time']:%Y-%m-%d %H:%M} UTC** (snapshot {pinned}), "
+                    "as pinned in this link.")
+    if pinned < latest:
+        banner.page_link(page, label=f"Newer data available (snapshot {latest}) — open latest",
+                         icon=":material/update:",
+                         query_params={k: v for k, v in st.query_params.to_dict().items() if k != "snapshot"})
+else:
+    info = snapshot_info(latest)
+    freshness.caption(f"Latest data: snapshot {latest}, committed {info['time']:%Y-%m-%d %H:%M} UTC.")
+
+page.run()
+if plotly_warmup is not None:
+    plotly_warmup.empty()
+
+# After the page ran, the URL holds its whole state: the links carry it, and it is the link to share.
+with links:
+    for target in pages:
+        st.page_link(target, query_params=shared.carried())
+with share:
+    st.caption("This link reopens exactly this view" + (f", on snapshot {pinned}." if pinned else
+                                                         ", on whatever data is latest when opened."))
+    st.code(shared.share_link(), language=None, wrap_lines=True)
+    if pinned is None:
+        st.button(f"Pin to snapshot {latest}", icon=":material/push_pin:", key="pin_snapshot",
+                  on_click=lambda: st.query_params.update(snapshot=str(latest)),
+                  help="The link will show today's data even after new data is loaded.")
+    else:
+        st.button("Unpin: follow the latest data", key="unpin_snapshot",
+                  on_click=lambda: st.query_params.pop("snapshot", None))
