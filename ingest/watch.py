@@ -10,6 +10,7 @@ re-loading it adds nothing (events are unique by id and source).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from ingest.errors import Rejected
 from ingest.load import load_or_record
 
 TEMPORARY = (".part", ".tmp", ".crdownload", ".partial", ".swp")
+log = logging.getLogger(__name__)
 
 
 def command_for(path: Path) -> str:
@@ -87,12 +89,12 @@ def watch(drop_dir: Path, lake: Path, interval: float = 2.0, once: bool = False,
     console = console or Console(stderr=True)
     drop_dir.mkdir(parents=True, exist_ok=True)
     seen: dict[Path, tuple[int, float]] = {}
-    console.print(f"watching {drop_dir} every {interval:g}s; Ctrl-C to stop")
+    log.info("watching %s every %gs; Ctrl-C to stop", drop_dir, interval)
     try:
         while True:
-            poll_once(drop_dir, lake, seen, console, print)
+            poll_once(drop_dir, lake, seen, console, log.info)
             if once and not seen:
                 return
             time.sleep(interval)
     except KeyboardInterrupt:
-        console.print("stopped")
+        log.info("stopped")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -232,5 +233,6 @@ def test_cli_watch_once_exits_zero_after_processing(w: Watcher) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert w.listing("done") == [EXPORT.name]
-    assert f"loaded {EXPORT.name}" in done.stdout
+    assert re.search(rf"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\S* INFO ingest.watch: loaded {re.escape(EXPORT.name)}",
+                     done.stderr, re.MULTILINE), done.stderr  # a log line on stderr, with time and level
     assert w.events() == export_rows()
