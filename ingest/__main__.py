@@ -14,6 +14,7 @@ from rich.console import Console
 from ingest import status as status_report
 from ingest.errors import BusyLake, Rejected
 from lake.connection import LakeError, lake_dir, settings_for
+from lake.log import configure as configure_logging
 
 LOADERS = {
     "gdelt": "GDELT event files: raw 2.0 (61 cols) or 1.0 (58/57) exports, BigQuery/R CSV; .zip/.gz ok",
@@ -27,6 +28,9 @@ LOADERS = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Load data into the Bilateral lake.")
     parser.add_argument("--lake", help="lake directory (default: $BILATERAL_LAKE or data/lake)")
+    loudness = parser.add_mutually_exclusive_group()  # log lines go to stderr, with time and level
+    loudness.add_argument("-v", "--verbose", action="store_true", help="log debugging detail too")
+    loudness.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in LOADERS.items():
         cmd = commands.add_parser(name, help=help_text)
@@ -63,6 +67,7 @@ def _memory_size(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    configure_logging(1 if args.verbose else -1 if args.quiet else 0)
     lake = lake_dir(args.lake)
     console = Console(stderr=True)
     try:
