@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.shared import pinned
-from ingest.sample import build_sample
+from ingest.sample import NO_SAMPLE, build_sample, sample_available
 from ingest.store import ensure_schema, read_rejections
 from lake import connection as lakes
 from lake.sandbox import SandboxedLake
@@ -39,6 +39,9 @@ def ensure_lake() -> None:
         st.error(f"No lake yet at {settings.describe()}. Create it with `python -m ingest sample` "
                  "or load data with `python -m ingest gdelt FILE...`, using the same settings.",
                  icon=":material/error:")
+        st.stop()
+    if not sample_available():  # an installed package, not a clone: nothing to build from
+        st.error(f"No lake yet at {lake}: {NO_SAMPLE}.", icon=":material/error:")
         st.stop()
     with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
         for summary in build_sample(lake):

@@ -14,7 +14,11 @@ from pathlib import Path
 import pycountry
 from babel import Locale
 
+# A clone reads data/reference/; an installed package carries the same files as
+# ingest/cameo_lookups/ (pyproject.toml maps the folder into the wheel).
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+if not REFERENCE.is_dir():
+    REFERENCE = Path(__file__).resolve().parent / "cameo_lookups"
 
 # CAMEO codes that are not ISO 3166 alpha-3 but stand for a country that has one.
 CAMEO_TO_ISO3 = {

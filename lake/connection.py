@@ -23,6 +23,9 @@ import duckdb
 from lake.settings import LakeSettings, SettingsError, resolve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A clone (or an editable install) keeps its lake in the repo. An installed package has no
+# repo (REPO_ROOT is site-packages), so its lake goes in the user's data directory instead.
+IN_CLONE = (REPO_ROOT / "pyproject.toml").is_file()
 DEFAULT_LAKE = REPO_ROOT / "data" / "lake"
 CATALOG_FILE = "catalog.sqlite"
 DATA_DIR = "files"
@@ -39,11 +42,17 @@ class LakeError(Exception):
 
 
 def lake_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--lake DIR wins, then $BILATERAL_LAKE, then data/lake/ in the repo."""
+    """--lake DIR wins, then $BILATERAL_LAKE, then data/lake/ in the repo (installed:
+    $XDG_DATA_HOME/bilateral/lake, by default ~/.local/share/bilateral/lake)."""
     if explicit:
         return Path(explicit).expanduser().resolve()
     env = os.environ.get("BILATERAL_LAKE")
-    return Path(env).expanduser().resolve() if env else DEFAULT_LAKE
+    if env:
+        return Path(env).expanduser().resolve()
+    if IN_CLONE:
+        return DEFAULT_LAKE
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home).expanduser().resolve() / "bilateral" / "lake"
 
 
 def settings_for(lake: Path | None = None) -> LakeSettings:
