@@ -364,10 +364,12 @@ def test_mentions_without_translation_info_get_language_eng(mentions_lake: Path)
 ARTICLE_COLUMNS = ["url", "title", "outlet", "published_at", "language", "body"]
 
 
-def sample_articles(n: int) -> list[dict]:
-    """n real articles (US-China trade news, the articles contract) from the embedded sample."""
-    lines = gz_text(SAMPLE / "articles" / "en_us_china_trade_2018.jsonl.gz").splitlines()
-    return [json.loads(x) for x in lines[:n]]
+def sample_articles(n: int, name: str = "en_wikinews_relations.jsonl.gz") -> list[dict]:
+    """n real articles from the embedded sample, cut to the articles contract: by default Wikinews
+    (CC BY 2.5: title, outlet, multi-paragraph body); en_us_china_trade_2018_metadata.jsonl.gz
+    has url, date and language only (no outlet, no text)."""
+    lines = gz_text(SAMPLE / "articles" / name).splitlines()
+    return [{c: json.loads(x)[c] for c in ARTICLE_COLUMNS} for x in lines[:n]]
 
 
 def write_jsonl(path: Path, articles: list[dict]) -> Path:
@@ -400,7 +402,7 @@ def test_articles_csv_loads(blank_lake: Path, tmp_path: Path) -> None:
 
 
 def test_articles_outlet_defaults_to_url_domain(blank_lake: Path, tmp_path: Path) -> None:
-    articles = sample_articles(8)
+    articles = sample_articles(8, "en_us_china_trade_2018_metadata.jsonl.gz")
     assert all(a["outlet"] is None for a in articles)
     load("articles", [str(write_jsonl(tmp_path / "feed.jsonl", articles))], blank_lake)
     expected = {a["url"]: re.match(r"https?://(?:www\.)?([^/]+)", a["url"])[1] for a in articles}
@@ -424,7 +426,7 @@ def test_arabic_articles_csv_with_multiline_bodies_loads(shared_data: Path, blan
 def test_article_with_bad_url_is_rejected_with_its_line(fmt: str, line: int, blank_lake: Path,
                                                         tmp_path: Path) -> None:
     articles = sample_articles(6)
-    articles[2]["url"] = articles[2]["url"].replace("http://", "htp://", 1)  # third article
+    articles[2]["url"] = re.sub(r"^https?://", "htp://", articles[2]["url"])  # third article
     drop = (write_jsonl if fmt == "jsonl" else write_articles_csv)(tmp_path / f"feed.{fmt}", articles)
     with pytest.raises(Rejected) as rejected:
         load("articles", [str(drop)], blank_lake)
@@ -437,6 +439,7 @@ def test_reloading_articles_adds_nothing(blank_lake: Path, tmp_path: Path) -> No
     drop = write_jsonl(tmp_path / "feed.jsonl", sample_articles(8))
     first = load("articles", [str(drop)], blank_lake)
     second = load("articles", [str(drop)], blank_lake)
-    assert first.added == {"articles": 8}
+    assert first.added["articles"] == 8  # and the events coded from their bodies
+    assert first.added.get("coded events", 0) == query(blank_lake, "select count(*) from coded_events")[0][0] > 0
     assert (second.added, second.duplicates, second.snapshot) == ({}, 8, None)
     assert query(blank_lake, "select count(*) from articles") == [(8,)]
