@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
+from ingest import fetch_command
 from ingest import status as status_report
 from ingest.errors import BusyLake, Rejected
 from lake.connection import LakeError, lake_dir, settings_for
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", required=True, metavar="DIR", help="a new or empty directory")
     migrate = commands.add_parser("migrate", help="copy a SQLite lake's tables into the configured (new) lake")
     migrate.add_argument("--from", dest="source", required=True, metavar="DIR", help="the SQLite lake directory")
+    fetch_command.add_parser(commands)
     compact = commands.add_parser("compact", help="rewrite the events in pair and date order (after many loads: "
                                                   "faster pair queries)")
     compact.add_argument("--memory-limit", metavar="SIZE", type=_memory_size,
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 status_report.render(report, Console())
             return 0
+        if args.command == "fetch":
+            return fetch_command.run(args, lake, console)
         if args.command == "watch":
             from ingest.watch import watch
 

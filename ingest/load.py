@@ -9,6 +9,7 @@ bad row, and deduplicates. Both paths accept and reject exactly the same files."
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,6 +25,10 @@ TABLE_MODULES = {"events": events, "mentions": mentions, "articles": articles}
 COMMAND_TABLE = {"gdelt": "events", "mentions": "mentions", "articles": "articles"}
 # Loads that commit at the same moment: the later one checks for duplicates again and retries.
 COMMIT_ATTEMPTS = 5
+# Called inside a load's transaction, just before it commits, to write rows that must land in the
+# same snapshot as the data (the fetcher's manifest). Returns True if it wrote anything, which
+# commits the transaction even when every data row was a duplicate.
+BeforeCommit = Callable[[duckdb.DuckDBPyConnection, "Summary"], bool]
 
 
 @dataclass
@@ -105,7 +110,8 @@ def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: 
     return table, typed, rows, source
 
 
-def load(command: str, paths: list[str], lake: Path, console: Console | None = None, code: bool = True) -> Summary:
+def load(command: str, paths: list[str], lake: Path, console: Console | None = None, code: bool = True,
+         before_commit: BeforeCommit | None = None) -> Summary:
     """Load files as one commit. Raises Rejected, having committed nothing. New articles are
     coded into events (coded_events) in the same commit unless `code` is false."""
     console = console or Console(stderr=True)
@@ -114,8 +120,9 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
         store.ensure_schema(con)
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             try:
-                summary = _load_events_in_one_pass(con, command, paths, console) if command == "gdelt" else None
-                summary = summary or _load_checked(con, command, paths, console, code)
+                summary = (_load_events_in_one_pass(con, command, paths, console, before_commit)
+                           if command == "gdelt" else None)
+                summary = summary or _load_checked(con, command, paths, console, code, before_commit)
             except duckdb.TransactionException:  # DuckLake: a concurrent load conflicted at commit
                 if attempt == COMMIT_ATTEMPTS:
                     raise
@@ -144,7 +151,7 @@ def _write_search_index(con: duckdb.DuckDBPyConnection, console: Console) -> Non
 
 
 def _load_events_in_one_pass(con: duckdb.DuckDBPyConnection, command: str, paths: list[str],
-                             console: Console) -> Summary | None:
+                             console: Console, before_commit: BeforeCommit | None = None) -> Summary | None:
     """The usual GDELT load, committed; or None, having changed nothing, when the checked path
     must run instead (it finds what is wrong and where, or deduplicates)."""
     summary = Summary(command, paths)
@@ -165,6 +172,10 @@ def _load_events_in_one_pass(con: duckdb.DuckDBPyConnection, command: str, paths
                 con.execute("rollback")
                 return None
             rollups.add(con, events.NEW_ROWS)
+            summary.rows_read = added
+            summary.added["events"] = added
+            if before_commit:
+                before_commit(con, summary)
             store.mark_commit(con)  # checked inside this transaction: a concurrent load conflicts here
         except duckdb.Error:
             con.execute("rollback")
@@ -173,13 +184,11 @@ def _load_events_in_one_pass(con: duckdb.DuckDBPyConnection, command: str, paths
             con.execute("rollback")
             raise
         progress.advance(task, len(paths))
-        summary.rows_read = added
-        summary.added["events"] = added
         return _commit(con, summary)
 
 
 def _load_checked(con: duckdb.DuckDBPyConnection, command: str, paths: list[str], console: Console,
-                  code: bool) -> Summary | None:
+                  code: bool, before_commit: BeforeCommit | None = None) -> Summary | None:
     """Stage and check each file in a temp table, then insert what is new in one commit.
     None, having changed nothing, when another load committed after the duplicate check."""
     summary = Summary(command, paths)
@@ -221,7 +230,8 @@ def _load_checked(con: duckdb.DuckDBPyConnection, command: str, paths: list[str]
                 coded = articles.code_new(con)
                 if coded:
                     summary.added["coded events"] = coded
-        if not summary.added:
+        wrote_more = before_commit(con, summary) if before_commit else False
+        if not summary.added and not wrote_more:
             con.execute("rollback")  # nothing new: no empty snapshot
             return summary
         if not store.mark_commit(con, seen):

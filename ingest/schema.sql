@@ -153,3 +153,30 @@ create table if not exists ingest_commits (
     commits      bigint      not null,  -- loads committed so far
     last_commit  timestamptz not null   -- when the latest one committed
 );
+
+-- What `ingest fetch` took from GDELT's feed: one row per listed file, written in the same
+-- commit as the file's rows. The single record of what came from where.
+create table if not exists fetched_files (
+    url         varchar   not null,  -- as GDELT lists it (whatever mirror served it): the key
+    stream      varchar   not null,  -- v2.events | v2.mentions | v2.translation.events | v2.translation.mentions | v1.events
+    slot        timestamp not null,  -- UTC: the 15-minute slot (2.0), or the day, month or year a 1.0 file starts
+    size        bigint,              -- bytes, as listed
+    md5         varchar,             -- as listed
+    rows        bigint,              -- rows read from the file
+    status      varchar   not null,  -- loaded | failed
+    reason      varchar,             -- why it failed, one line
+    attempts    integer   not null,  -- fetches that tried it
+    snapshot    bigint,              -- the snapshot that loaded it
+    fetched_at  timestamp not null   -- UTC
+);
+
+-- The windows a fetch looked at, per stream (one row per committed batch): a 15-minute slot
+-- inside one with no fetched_files row is one GDELT's own list does not have; outside them,
+-- one nobody fetched. The Data page's completeness view reads both tables.
+create table if not exists fetch_windows (
+    stream         varchar   not null,
+    window_start   timestamp not null,  -- UTC, included
+    window_end     timestamp not null,  -- UTC, excluded
+    newest_listed  timestamp,           -- the newest slot GDELT listed when this fetch ran
+    fetched_at     timestamp not null   -- UTC
+);

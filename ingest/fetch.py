@@ -1,0 +1,439 @@
+"""python -m ingest fetch: keep the lake current from GDELT's own feed, or backfill a range.
+
+One fetch: read GDELT's lists, plan which files the lake lacks, then for each batch (one
+stream's files of one day; one GDELT 1.0 file) download and verify every file, load the batch
+with the same validation as `ingest gdelt` / `ingest mentions`, and commit its rows together
+with their rows in the manifest table `fetched_files`, as one snapshot. A file that cannot be
+fetched or is rejected is recorded as failed with its reason; the rest go on, and the command
+exits non-zero at the end so a scheduler notices. Killed at any moment and run again, a fetch
+ends with the lake an uninterrupted run gives: loaded files are skipped by the manifest,
+verified downloads are reused from the cache, and the loads skip rows already stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+import shutil
+import threading
+import time
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import httpx
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from ingest import download, gdelt_feed, store
+from ingest.errors import Rejected
+from ingest.gdelt_feed import ListedFile
+from ingest.load import Summary, load
+from lake import connection as lakes
+
+log = logging.getLogger("bilateral.fetch")
+
+DEFAULT_DAYS = 7  # a lake that never fetched starts this far back, not with a multi-year download
+FETCH_DIR = "fetch"  # beside the lake: the download cache, the cached master lists, the lock
+ASSUMED_RATE = 5e6  # bytes/s for --dry-run's time estimate (download and load of GDELT zips here)
+
+
+class FetchError(Exception):
+    """Something stops the whole fetch (lists unreadable, another fetch running); one line."""
+
+
+@dataclass
+class Plan:
+    start: dict[str, dt.datetime]  # per stream: the first slot wanted
+    end: dt.datetime
+    files: list[ListedFile]  # to fetch, oldest first
+    unlisted: int  # 15-minute slots in the window GDELT's lists do not have
+    bad_lines: list[str] = field(default_factory=list)
+    newest_listed: dt.datetime | None = None
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.size or 0 for f in self.files)
+
+
+@dataclass
+class Report:
+    plan: Plan
+    loaded: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    added: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    bytes_downloaded: int = 0
+    snapshots: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        added = ", ".join(f"{n:,} {t}" for t, n in self.added.items() if n) or "nothing new"
+        rate = f" ({self.added.get('events', 0) / self.seconds:,.0f} events/s)" if self.seconds > 0.5 else ""
+        failed = f"; {len(self.failed)} failed (see: ingest status, or the Data page)" if self.failed else ""
+        return (f"fetched {self.loaded} file(s), {self.bytes_downloaded / 1e6:,.1f} MB downloaded; added {added}; "
+                f"{len(self.snapshots)} snapshot(s) in {self.seconds:,.1f}s{rate}{failed}")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def file_streams(streams: list[str]) -> list[str]:
+    return [s for name in streams for s in gdelt_feed.FILE_STREAMS[name]]
+
+
+# ---------------------------------------------------------------- the manifest
+
+def _manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
+    """url -> (status, attempts) of every file the lake has a record of."""
+    rows = con.execute("select url, status, attempts from lake.fetched_files").fetchall()
+    return {url: (status, attempts) for url, status, attempts in rows}
+
+
+def newest_recorded(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
+    """Per stream, the newest slot the lake has loaded (or knows GDELT did not list)."""
+    rows = con.execute("select stream, max(slot) from lake.fetched_files where status = 'loaded' "
+                       "group by stream").fetchall()
+    return dict(rows)
+
+
+def _manifest_rows(con: duckdb.DuckDBPyConnection, entries: list[dict]) -> None:
+    """Inside a load's transaction: replace these urls' records with the new ones."""
+    if not entries:
+        return
+    urls = [e["url"] for e in entries]
+    con.execute("delete from lake.fetched_files where url in (select unnest($urls))", {"urls": urls})
+    snapshot = lakes.current_snapshot(con) + 1  # the snapshot this transaction's commit will be
+    columns = ("url", "stream", "slot", "size", "md5", "rows", "status", "reason", "attempts")
+    params = {c: [e.get(c) for e in entries] for c in columns}
+    con.execute(
+        "insert into lake.fetched_files select unnest($url), unnest($stream), unnest($slot), unnest($size), "
+        "unnest($md5), unnest($rows), unnest($status), unnest($reason), unnest($attempts), $snapshot, "
+        "now()::timestamptz at time zone 'UTC'",
+        {**params, "snapshot": snapshot})
+
+
+def _entry(listed: ListedFile, status: str, attempts: int, rows: int | None = None,
+           reason: str | None = None) -> dict:
+    return {"url": listed.url, "stream": listed.stream, "slot": listed.slot, "size": listed.size,
+            "md5": listed.md5, "rows": rows, "status": status, "reason": reason, "attempts": attempts}
+
+
+def _window_rows(con: duckdb.DuckDBPyConnection, windows: list[tuple[str, dt.datetime, dt.datetime]],
+                 newest_listed: dt.datetime | None) -> None:
+    """Inside a load's transaction: the windows this batch looked at (see schema.sql)."""
+    if windows:
+        con.execute(
+            "insert into lake.fetch_windows select unnest($stream), unnest($start), unnest($end), $newest, "
+            "now()::timestamptz at time zone 'UTC'",
+            {"stream": [w[0] for w in windows], "start": [w[1] for w in windows], "end": [w[2] for w in windows],
+             "newest": newest_listed})
+
+
+# ---------------------------------------------------------------- planning
+
+def _read_v2_lists(http: httpx.Client, base: str, cache: Path | None, translation: bool, need_master: bool,
+                   ) -> tuple[list[ListedFile], list[str]]:
+    """A master list is large (100+ MB for all of GDELT 2.0) and only ever grows: it is kept in
+    the cache and brought up to date with a range request for the bytes after it."""
+    last_path, master_path = gdelt_feed.list_urls(translation)
+    if not need_master:
+        return gdelt_feed.parse_v2_list(download.fetch_text(http, base + last_path))
+    if cache is None:  # a dry run on a lake that does not exist yet: write nothing
+        files, bad = gdelt_feed.parse_v2_list(download.fetch_text(http, base + master_path))
+        return files, bad
+    cached = cache / Path(master_path).name
+    if not download.append_range(http, base + master_path, cached):
+        text = download.fetch_text(http, base + master_path)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(cached)
+    files, bad = gdelt_feed.parse_v2_list(cached.read_text(encoding="utf-8", errors="replace"))
+    last, _ = gdelt_feed.parse_v2_list(download.fetch_text(http, base + last_path))
+    return sorted(set(files) | set(last)), bad  # the newest slot may not be in the master list yet
+
+
+def plan(manifest: dict[str, tuple[str, int]], recorded: dict[str, dt.datetime], http: httpx.Client, lake: Path,
+         streams: list[str], start: dt.datetime | None, end: dt.datetime | None, retry_failed: bool = True) -> Plan:
+    """Which listed files the lake lacks in the window (per stream: after the newest slot it
+    holds, or the last DEFAULT_DAYS days on a lake that never fetched, unless `start` is given)."""
+    base = gdelt_feed.base_url()
+    end = end or utc_now() + gdelt_feed.SLOT
+    wanted = file_streams(streams)
+    default_start = (utc_now() - dt.timedelta(days=DEFAULT_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = {s: start or (recorded[s] + gdelt_feed.SLOT if s in recorded else default_start) for s in wanted}
+    cache = lake / FETCH_DIR if lake.exists() else None
+    listed: list[ListedFile] = []
+    bad: list[str] = []
+    recent = utc_now() - dt.timedelta(minutes=45)
+    for translation in (False, True):
+        family = [s for s in wanted if s.startswith("v2.") and ("translation" in s) == translation]
+        if not family:
+            continue
+        need_master = min(starts[s] for s in family) < recent
+        files, bad_lines = _read_v2_lists(http, base, cache, translation, need_master)
+        listed += [f for f in files if f.stream in family]
+        bad += bad_lines
+    if "v1.events" in wanted and starts["v1.events"] < gdelt_feed.V2_START:
+        md5sums = download.fetch_text(http, base + "events/md5sums")
+        try:
+            sizes = download.fetch_text(http, base + "events/filesizes")
+        except download.DownloadFailed:
+            sizes = None  # MD5 alone still proves the file
+        files, bad_lines = gdelt_feed.parse_v1_lists(md5sums, sizes, base)
+        listed += files
+        bad += bad_lines
+    failed_urls = {url for url, (status, _) in manifest.items() if status == "failed"} if retry_failed else set()
+    todo = sorted({f for f in listed
+                   if manifest.get(f.url, ("",))[0] != "loaded"
+                   and (gdelt_feed.covers(f, starts[f.stream], end) or f.url in failed_urls)})
+    newest = max((f.slot for f in listed if f.stream.startswith("v2.")), default=None)
+    unlisted = 0
+    if newest is not None:
+        have = {(f.stream, f.slot) for f in listed}
+        for s in wanted:
+            if s.startswith("v2."):
+                slots = gdelt_feed.expected_slots(starts[s], min(end, newest + gdelt_feed.SLOT))
+                unlisted += sum((s, slot) not in have for slot in slots)
+    return Plan(starts, end, todo, unlisted, bad, newest)
+
+
+# ---------------------------------------------------------------- loading
+
+def _batches(files: list[ListedFile]) -> list[list[ListedFile]]:
+    """One stream's files of one day per batch (events before mentions); one 1.0 file each."""
+    groups: dict[tuple, list[ListedFile]] = defaultdict(list)
+    order = {s: i for i, s in enumerate(gdelt_feed.COMMAND_OF_STREAM)}
+    for f in files:
+        key = (f.slot, f.url) if f.stream == "v1.events" else (dt.datetime.combine(f.day, dt.time()), "")
+        groups[(key[0], order[f.stream], key[1], f.stream)].append(f)
+    return [sorted(groups[k]) for k in sorted(groups)]
+
+
+def _unzip_counting(zipped: Path, target: Path) -> int:
+    """Unpack a GDELT zip (one member) to `target`; returns its non-blank lines (the rows read)."""
+    with zipfile.ZipFile(zipped) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) != 1:
+            raise Rejected(zipped.name, f"the zip holds {len(members)} files; a GDELT zip holds exactly one")
+        rows, last = 0, b"\n"
+        with archive.open(members[0]) as src, target.open("wb") as dst:
+            while chunk := src.read(1 << 22):
+                dst.write(chunk)
+                rows += chunk.count(b"\n")
+                last = chunk[-1:]
+        return rows + (last != b"\n")
+
+
+def _load_batch(lake: Path, batch: list[ListedFile], paths: dict[str, Path], failed: list[tuple[ListedFile, str]],
+                window: tuple[str, dt.datetime, dt.datetime], newest_listed: dt.datetime | None,
+                attempts_so_far: dict[str, int], report: Report, console: Console) -> None:
+    """Load one batch's verified files and commit them with their manifest rows (and the
+    batch's failures and the window it covered) as one snapshot. A file the checks reject is moved to
+    the failures and the rest of the batch is loaded without it."""
+    command = gdelt_feed.COMMAND_OF_STREAM[batch[0].stream]
+    pending = [f for f in batch if f.url in paths]
+    failures = list(failed)
+    with tempfile_dir(lake) as work:
+        plain: dict[str, tuple[ListedFile, Path, int]] = {}
+        for f in pending:
+            target = work / f.name.removesuffix(".zip")
+            try:
+                rows = _unzip_counting(paths[f.url], target)
+            except (zipfile.BadZipFile, Rejected, OSError) as err:
+                failures.append((f, f"not a readable GDELT zip ({str(err)[:100]})"))
+                continue
+            plain[str(target)] = (f, target, rows)
+        while True:
+            entries = [_entry(f, "loaded", attempts_so_far.get(f.url, 0) + 1, rows) for f, _, rows in plain.values()]
+            entries += [_entry(f, "failed", attempts_so_far.get(f.url, 0) + 1, reason=reason) for f, reason in failures]
+
+            def write_manifest(con: duckdb.DuckDBPyConnection, summary: Summary, entries=entries) -> bool:
+                _manifest_rows(con, entries)
+                _window_rows(con, [window], newest_listed)
+                return True
+
+            try:
+                if plain:
+                    summary = load(command, list(plain), lake, console, before_commit=write_manifest)
+                else:
+                    summary = _commit_manifest_only(lake, entries, window, newest_listed)
+            except Rejected as rejection:
+                bad = plain.pop(rejection.file, None)
+                if bad is None:
+                    raise
+                store.record_rejection(lake, "fetch", [bad[0].url], str(rejection))
+                failures.append((bad[0], f"rejected: {rejection}"))
+                log.warning("rejected %s: %s", bad[0].name, rejection)
+                continue
+            break
+    for f, _, _ in plain.values():
+        paths[f.url].unlink(missing_ok=True)  # loaded: the cache copy has done its job
+    report.loaded += len(plain)
+    report.failed += [(f.name, reason) for f, reason in failures]
+    for table, n in summary.added.items():
+        report.added[table] += n
+    if summary.snapshot is not None:
+        report.snapshots.append(summary.snapshot)
+
+
+@contextlib.contextmanager
+def tempfile_dir(lake: Path) -> Iterator[Path]:
+    work = lake / FETCH_DIR / "unpacked"
+    shutil.rmtree(work, ignore_errors=True)  # a killed fetch's leftovers
+    work.mkdir(parents=True)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _commit_manifest_only(lake: Path, entries: list[dict], window: tuple[str, dt.datetime, dt.datetime],
+                          newest_listed: dt.datetime | None) -> Summary:
+    """A batch with nothing to load (every file failed): record the failures."""
+    summary = Summary("fetch", [])
+    con = lakes.connect(lake, read_only=False)
+    try:
+        with store.one_commit(con, f"fetch: {len(entries)} file record(s), nothing loaded", command="fetch"):
+            _manifest_rows(con, entries)
+            _window_rows(con, [window], newest_listed)
+            store.mark_commit(con)
+        summary.snapshot = lakes.current_snapshot(con)
+    finally:
+        con.close()
+    return summary
+
+
+# ---------------------------------------------------------------- the command
+
+@contextlib.contextmanager
+def _lock(lake: Path) -> Iterator[None]:
+    """One fetch per lake at a time (a timer and a --follow would otherwise load twice)."""
+    path = lake / FETCH_DIR / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FetchError(f"another fetch is running on this lake (lock: {path}); let it finish") from None
+        yield
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                    TextColumn("{task.fields[events]:,} events"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
+def open_lake(lake: Path) -> duckdb.DuckDBPyConnection:
+    con = lakes.connect(lake, read_only=False, create=True)
+    store.ensure_schema(con)
+    return con
+
+
+def fetch(lake: Path, streams: list[str], start: dt.datetime | None = None, end: dt.datetime | None = None,
+          dry_run: bool = False, console: Console | None = None, stop: threading.Event | None = None) -> Report:
+    """One fetch (see the module's docstring). Raises FetchError when nothing can start."""
+    console = console or Console(stderr=True)
+    began = time.perf_counter()
+    cache = lake / FETCH_DIR / "files"
+    with (contextlib.nullcontext() if dry_run else _lock(lake)), download.client() as http:
+        manifest: dict[str, tuple[str, int]] = {}
+        recorded: dict[str, dt.datetime] = {}
+        if not dry_run or lakes.lake_exists(lake):  # a dry run creates no lake
+            con = open_lake(lake)
+            try:
+                manifest, recorded = _manifest(con), newest_recorded(con)
+            finally:
+                con.close()
+        try:
+            todo = plan(manifest, recorded, http, lake, streams, start, end)
+        except download.DownloadFailed as err:
+            raise FetchError(f"could not read GDELT's file list from {gdelt_feed.base_url()}: {err}") from None
+        report = Report(todo)
+        for line in todo.bad_lines[:5]:
+            log.warning("skipped an unreadable line of GDELT's list: %s", line)
+        if dry_run:
+            return report
+        attempts_so_far = {url: n for url, (_, n) in manifest.items()}
+        batches = _batches(todo.files)
+        with _progress(console) as progress:
+            task = progress.add_task("fetching GDELT", total=todo.bytes, events=0)
+            for batch in batches:
+                if stop is not None and stop.is_set():
+                    break
+                paths: dict[str, Path] = {}
+                failed: list[tuple[ListedFile, str]] = []
+                for f in batch:
+                    try:
+                        got = download.download(http, download_url_of(f), cache / f.name, f.size, f.md5)
+                    except download.DownloadFailed as err:
+                        failed.append((f, str(err)))
+                        log.warning("failed %s: %s", f.name, err)
+                        progress.advance(task, f.size or 0)
+                        continue
+                    paths[f.url] = got.path
+                    if got.downloaded:
+                        report.bytes_downloaded += got.size
+                    progress.advance(task, f.size or 0)
+                before = dict(report.added)
+                _load_batch(lake, batch, paths, failed, _window_of(batch, todo), todo.newest_listed,
+                            attempts_so_far, report, console)
+                progress.update(task, events=report.added.get("events", 0))
+                if not console.is_terminal:
+                    added = {t: n - before.get(t, 0) for t, n in report.added.items() if n - before.get(t, 0)}
+                    log.info("%s %s: %d file(s), added %s", batch[0].stream, batch[0].day, len(batch),
+                             ", ".join(f"{n:,} {t}" for t, n in added.items()) or "nothing new")
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _window_of(batch: list[ListedFile], todo: Plan) -> tuple[str, dt.datetime, dt.datetime]:
+    """The part of the fetch's window this batch covers: its day (or its 1.0 file's period),
+    cut to the window and to the newest slot GDELT listed."""
+    first = batch[0]
+    if first.stream == "v1.events":
+        return first.stream, first.slot, gdelt_feed.v1_period_end(first)
+    day = dt.datetime.combine(first.day, dt.time())
+    end = min(day + dt.timedelta(days=1), todo.end,
+              (todo.newest_listed or todo.end) + gdelt_feed.SLOT)
+    return first.stream, max(day, todo.start[first.stream]), max(end, first.slot + gdelt_feed.SLOT)
+
+
+def download_url_of(listed: ListedFile) -> str:
+    return gdelt_feed.download_url(listed, gdelt_feed.base_url())
+
+
+def describe_plan(plan_: Plan) -> list[str]:
+    """--dry-run's lines: what would be fetched, how big, how long."""
+    by_stream: dict[str, list[ListedFile]] = defaultdict(list)
+    for f in plan_.files:
+        by_stream[f.stream].append(f)
+    lines = []
+    for stream, files in sorted(by_stream.items()):
+        size = sum(f.size or 0 for f in files)
+        lines.append(f"{stream}: {len(files):,} file(s), {size / 1e6:,.1f} MB, "
+                     f"{files[0].slot:%Y-%m-%d %H:%M} .. {files[-1].slot:%Y-%m-%d %H:%M} UTC")
+    if not plan_.files:
+        lines.append("nothing to fetch: the lake has every file GDELT lists in the window")
+    else:
+        minutes = plan_.bytes / ASSUMED_RATE / 60
+        lines.append(f"total: {len(plan_.files):,} file(s), {plan_.bytes / 1e6:,.1f} MB, "
+                     f"about {minutes:,.0f} min at {ASSUMED_RATE / 1e6:.0f} MB/s")
+    if plan_.unlisted:
+        lines.append(f"{plan_.unlisted:,} 15-minute slot(s) in the window are not in GDELT's lists")
+    return lines

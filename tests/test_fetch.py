@@ -1,0 +1,255 @@
+"""`ingest fetch` against a local stand-in for GDELT's data host (tests/support/gdelt_server.py)
+serving real GDELT files from data/sample/, with faults injected. No network."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ingest.__main__ import main as ingest_main
+from lake import connection as lakes
+from tests.support.gdelt_server import GdeltServer
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample"
+
+
+def _gz(name: str) -> bytes:
+    return gzip.decompress((SAMPLE / name).read_bytes())
+
+
+def _unzip(name: str) -> bytes:
+    with zipfile.ZipFile(SAMPLE / name) as archive:
+        return archive.read(archive.namelist()[0])
+
+
+def _strip_header(text: bytes) -> bytes:
+    """The gdeltPyR slot was saved as CSV with a header; GDELT serves tab-separated, no header."""
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8"))))[1:]
+    return "".join("\t".join(row) + "\n" for row in rows).encode()
+
+
+# Real GDELT 2.0 files of the embedded sample, each under the slot it was published in.
+EXPORT_2015 = _gz("events/20151027220000.export.CSV.gz")
+EXPORT_2017 = _gz("events/20171126081500.export.CSV.gz")
+EXPORT_2019 = _unzip("events/20190121220000.export.CSV.zip")
+TRANSLATION_MENTIONS_2017 = _strip_header(_gz("mentions/gdeltpyr_mentionssamp.csv.gz"))
+SLOT_2015 = dt.datetime(2015, 10, 27, 22)
+SLOT_2017 = dt.datetime(2017, 11, 26, 8, 15)
+SLOT_2019 = dt.datetime(2019, 1, 21, 22)
+SLOT_2017_TRANSLATION = dt.datetime(2017, 7, 1, 23, 45)
+
+
+def ids_of(text: bytes) -> set[int]:
+    return {int(line.split(b"\t", 1)[0]) for line in text.splitlines() if line.strip()}
+
+
+@pytest.fixture
+def gdelt(tmp_path, monkeypatch):
+    server = GdeltServer(tmp_path / "www")
+    server.add_v2(SLOT_2015, "export", EXPORT_2015)
+    server.add_v2(SLOT_2017, "export", EXPORT_2017)
+    server.add_v2(SLOT_2019, "export", EXPORT_2019)
+    server.add_v2(SLOT_2017_TRANSLATION, "mentions", TRANSLATION_MENTIONS_2017, translation=True)
+    server.start()
+    monkeypatch.setenv("BILATERAL_GDELT_URL", server.url)
+    monkeypatch.setenv("BILATERAL_FETCH_BACKOFF", "0.01")
+    monkeypatch.setenv("BILATERAL_FETCH_ATTEMPTS", "3")
+    yield server
+    server.stop()
+
+
+def fetch(lake: Path, *args: str) -> int:
+    return ingest_main(["--lake", str(lake), "fetch", *args])
+
+
+def query(lake: Path, sql: str) -> list[tuple]:
+    con = lakes.connect(lake)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def manifest(lake: Path) -> dict[str, tuple]:
+    rows = query(lake, "select url, status, rows, reason, attempts, snapshot from lake.fetched_files")
+    return {url.rsplit("/", 1)[-1]: tuple(rest) for url, *rest in rows}
+
+
+def test_backfill_loads_each_listed_file_once_verified_and_recorded(gdelt, tmp_path, capsys):
+    lake = tmp_path / "lake"
+    assert fetch(lake, "--from", "2015-10-27", "--to", "2017-11-26", "--streams", "events") == 0
+    stored = {r[0] for r in query(lake, "select event_id from lake.events where source = 'gdelt2'")}
+    assert stored == ids_of(EXPORT_2015) | ids_of(EXPORT_2017)  # not 2019: outside the window
+    record = manifest(lake)
+    assert set(record) == {"20151027220000.export.CSV.zip", "20171126081500.export.CSV.zip"}
+    status, rows, reason, attempts, snapshot = record["20151027220000.export.CSV.zip"]
+    assert (status, rows, reason, attempts) == ("loaded", len(EXPORT_2015.splitlines()), None, 1)
+    # The manifest row landed in the snapshot that added the file's events.
+    changes = query(lake, f"select count(*) from lake.events at (version => {snapshot}) "
+                          f"where event_id in ({','.join(map(str, sorted(ids_of(EXPORT_2015))[:50]))})")
+    assert changes[0][0] == 50
+    assert "fetched 2 file(s)" in capsys.readouterr().out
+
+
+def test_a_rerun_downloads_and_loads_nothing_again(gdelt, tmp_path, capsys):
+    lake = tmp_path / "lake"
+    assert fetch(lake, "--from", "2015-10-27", "--to", "2015-10-27", "--streams", "events") == 0
+    snapshots = query(lake, "select max(snapshot_id) from lake.snapshots()")[0][0]
+    assert fetch(lake, "--from", "2015-10-27", "--to", "2015-10-27", "--streams", "events") == 0
+    assert query(lake, "select max(snapshot_id) from lake.snapshots()")[0][0] == snapshots
+    assert gdelt.served("20151027220000.export.CSV.zip") == ["ok"]
+    assert "fetched 0 file(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("faults", "served"), [
+    (["truncate"], ["truncate", "ok"]),
+    (["reset"], ["reset", "ok"]),
+    (["500", "500"], ["500", "500", "ok"]),
+    (["garbage"], ["garbage", "ok"]),  # MD5 mismatch once: fetched again
+    (["short"], ["short", "ok"]),  # shorter than listed
+])
+def test_transient_faults_are_retried_and_the_file_loads(gdelt, tmp_path, faults, served):
+    lake = tmp_path / "lake"
+    gdelt.fault("20171126081500.export.CSV.zip", *faults)
+    assert fetch(lake, "--from", "2017-11-26", "--to", "2017-11-26", "--streams", "events") == 0
+    assert gdelt.served("20171126081500.export.CSV.zip") == served
+    assert query(lake, "select count(*) from lake.events")[0][0] == len(ids_of(EXPORT_2017))
+    assert manifest(lake)["20171126081500.export.CSV.zip"][:2] == ("loaded", len(EXPORT_2017.splitlines()))
+    assert not list((lake / "fetch").rglob("*.part"))
+
+
+def test_429_waits_as_long_as_retry_after_says(gdelt, tmp_path):
+    lake = tmp_path / "lake"
+    gdelt.fault("20171126081500.export.CSV.zip", "429")
+    began = time.monotonic()
+    assert fetch(lake, "--from", "2017-11-26", "--to", "2017-11-26", "--streams", "events") == 0
+    assert time.monotonic() - began >= 1.0  # Retry-After: 1, where the backoff alone is 0.01 s
+    assert gdelt.served("20171126081500.export.CSV.zip") == ["429", "ok"]
+
+
+@pytest.mark.parametrize(("faults", "reason"), [
+    (["404"], "not found on the server (HTTP 404)"),
+    (["html"], "HTML page instead of the file"),
+    (["garbage"] * 3, "does not match the list's"),
+    (["truncate"] * 3, "peer closed connection without sending complete message body"),
+    (["short"] * 3, "bytes where the list says"),
+])
+def test_a_file_that_keeps_failing_is_recorded_and_the_rest_load(gdelt, tmp_path, capsys, faults, reason):
+    lake = tmp_path / "lake"
+    gdelt.fault("20171126081500.export.CSV.zip", *faults)
+    assert fetch(lake, "--from", "2015-10-27", "--to", "2019-01-21", "--streams", "events") == 4
+    err = capsys.readouterr().err
+    assert "failed: 20171126081500.export.CSV.zip: " in err and reason in err
+    status, rows, recorded_reason, attempts, _ = manifest(lake)["20171126081500.export.CSV.zip"]
+    assert (status, rows, attempts) == ("failed", None, 1) and reason in recorded_reason
+    stored = {r[0] for r in query(lake, "select event_id from lake.events")}
+    assert stored == ids_of(EXPORT_2015) | ids_of(EXPORT_2019)
+    # The next fetch (no window: "what is new") tries the failed file again and now loads it.
+    assert fetch(lake, "--streams", "events") == 0
+    assert manifest(lake)["20171126081500.export.CSV.zip"][:2] == ("loaded", len(EXPORT_2017.splitlines()))
+    assert manifest(lake)["20171126081500.export.CSV.zip"][3] == 2  # attempts
+    assert {r[0] for r in query(lake, "select event_id from lake.events")} == stored | ids_of(EXPORT_2017)
+
+
+def test_a_malformed_list_line_is_reported_and_the_others_load(gdelt, tmp_path, caplog):
+    lake = tmp_path / "lake"
+    gdelt.extra_master_lines.append("12345 not-an-md5 http://data.gdeltproject.org/gdeltv2/x.export.CSV.zip")
+    assert fetch(lake, "--from", "2019-01-21", "--to", "2019-01-21", "--streams", "events") == 0
+    assert "unreadable line of GDELT's list" in caplog.text and "not-an-md5" in caplog.text
+    assert query(lake, "select count(*) from lake.events")[0][0] == len(ids_of(EXPORT_2019))
+
+
+def test_fetch_with_nothing_new_listed_commits_nothing(gdelt, tmp_path, capsys):
+    lake = tmp_path / "lake"
+    assert fetch(lake, "--from", "2019-01-21", "--to", "2019-01-21", "--streams", "events") == 0
+    before = query(lake, "select max(snapshot_id) from lake.snapshots()")[0][0]
+    assert fetch(lake, "--streams", "events") == 0  # newest held is GDELT's newest listed
+    assert query(lake, "select max(snapshot_id) from lake.snapshots()")[0][0] == before
+    assert "added nothing new" in capsys.readouterr().out
+
+
+def test_dry_run_says_files_and_bytes_and_creates_nothing(gdelt, tmp_path, capsys):
+    lake = tmp_path / "lake"
+    assert fetch(lake, "--from", "2015-10-27", "--to", "2019-01-21", "--streams", "events", "--dry-run") == 0
+    out = capsys.readouterr().out
+    sizes = sum(len(gdelt.files[f"gdeltv2/{n}"]) for n in ("20151027220000.export.CSV.zip",
+                                                           "20171126081500.export.CSV.zip",
+                                                           "20190121220000.export.CSV.zip"))
+    assert f"v2.events: 3 file(s), {sizes / 1e6:,.1f} MB" in out
+    assert not lake.exists()
+    assert not [p for p, _ in gdelt.requests if p.endswith(".zip")]
+
+
+def test_translation_stream_keeps_the_source_language(gdelt, tmp_path):
+    lake = tmp_path / "lake"
+    assert fetch(lake, "--from", "2017-07-01", "--to", "2017-07-01", "--streams", "translation") == 0
+    arabic = sum(b"srclc:ara;" in line for line in TRANSLATION_MENTIONS_2017.splitlines())
+    assert arabic > 100
+    assert query(lake, "select count(*) from lake.mentions where language = 'ara'")[0][0] == arabic
+    assert manifest(lake)["20170701234500.translation.mentions.CSV.zip"][0] == "loaded"
+    windows = query(lake, "select stream, window_start, window_end from lake.fetch_windows")
+    assert windows == [("v2.translation.mentions", dt.datetime(2017, 7, 1), dt.datetime(2017, 7, 2))]
+
+
+@pytest.mark.parametrize("args", [
+    ["--from", "yesterday"], ["--from", "1970-01-01"], ["--streams", "events,gkg"], ["--every", "often"],
+])
+def test_bad_arguments_get_one_line(args, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        fetch(tmp_path / "lake", *args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "".join(err) and err[-1].startswith("usage:") is False
+
+
+def test_an_unreachable_host_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BILATERAL_GDELT_URL", "http://127.0.0.1:9/")  # discard port: refused
+    monkeypatch.setenv("BILATERAL_FETCH_BACKOFF", "0.01")
+    monkeypatch.setenv("BILATERAL_FETCH_ATTEMPTS", "2")
+    assert fetch(tmp_path / "lake", "--from", "2019-01-21", "--streams", "events") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: could not read GDELT's file list from http://127.0.0.1:9/")
+
+
+def _lake_contents(lake: Path) -> tuple:
+    events = query(lake, "select source, event_id, event_date, event_code from lake.events order by all")
+    mentions = query(lake, "select count(*), count(distinct (event_id, url, mention_time)) from lake.mentions")
+    files = query(lake, "select url, status, rows from lake.fetched_files order by url")
+    rollup = query(lake, "select sum(events) from lake.pair_month")
+    return events, mentions, files, rollup
+
+
+@pytest.mark.slow
+def test_killed_at_random_moments_then_rerun_gives_the_uninterrupted_lake(gdelt, tmp_path):
+    args = ["--from", "2015-10-27", "--to", "2019-01-21"]
+    env = {**os.environ, "BILATERAL_GDELT_URL": gdelt.url, "BILATERAL_FETCH_BACKOFF": "0.01"}
+    command = [sys.executable, "-m", "ingest", "--lake"]
+    whole = tmp_path / "whole"
+    subprocess.run([*command, str(whole), "fetch", *args], env=env, cwd=REPO, check=True, capture_output=True)
+    expected = _lake_contents(whole)
+    assert len(expected[0]) == len(ids_of(EXPORT_2015) | ids_of(EXPORT_2017) | ids_of(EXPORT_2019))
+    rng = random.Random(17)
+    for attempt in range(2):
+        lake = tmp_path / f"killed{attempt}"
+        for _ in range(2):  # killed twice at random moments, then run to its end
+            proc = subprocess.Popen([*command, str(lake), "fetch", *args], env=env, cwd=REPO,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.8, 4.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        subprocess.run([*command, str(lake), "fetch", *args], env=env, cwd=REPO, check=True, capture_output=True)
+        assert _lake_contents(lake) == expected
+        assert not list((lake / "fetch" / "files").glob("*"))  # the cache is emptied once loaded
