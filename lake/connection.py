@@ -87,9 +87,7 @@ def _extension_file(name: str) -> str:
         found = glob.glob(f"{base}/duckdb_extension_{name}/extensions/v*/{name}.duckdb_extension")
         if found:
             return found[0]
-    raise LakeError(
-        f"DuckDB extension '{name}' is not installed; run: pip install -r requirements.txt"
-    )
+    raise LakeError(f"DuckDB extension '{name}' is not installed; run: pip install -r requirements.txt")
 
 
 def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -109,10 +107,11 @@ def _extensions(settings: LakeSettings) -> list[str]:
     return [*needed, "ducklake"]
 
 
-def _open(settings: LakeSettings, memory_limit: str | None = None,
-          threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def _open(
+    settings: LakeSettings, memory_limit: str | None = None, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the extensions and credentials the lake needs, nothing attached."""
-    config: dict[str, str | bool | int] = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "memory_limit": memory_limit or os.environ.get("BILATERAL_MEMORY_LIMIT", "4GB"),
@@ -137,15 +136,26 @@ def _create_secrets(con: duckdb.DuckDBPyConnection, settings: LakeSettings) -> N
     """Temporary secrets (this process only), every value bound, none in SQL text."""
     if settings.postgres:
         pg = settings.postgres
-        params = {"host": pg.host, "port": str(pg.port), "database": pg.database, "user": pg.user}
+        params: dict[str, object] = {
+            "host": pg.host,
+            "port": str(pg.port),
+            "database": pg.database,
+            "user": pg.user,
+        }
         if pg.password:  # else libpq reads PGPASSWORD or ~/.pgpass itself
             params["password"] = pg.password
         fields = ", ".join(f"{key.upper()} ${key}" for key in params)
         con.execute(f"CREATE OR REPLACE TEMPORARY SECRET {PG_SECRET} (TYPE postgres, {fields})", params)
     if settings.s3:
         s3 = settings.s3
-        params = {"region": s3.region, "url_style": s3.url_style, "use_ssl": s3.use_ssl,
-                  "scope": settings.data_path, "key_id": s3.key_id, "secret": s3.secret}
+        params = {
+            "region": s3.region,
+            "url_style": s3.url_style,
+            "use_ssl": s3.use_ssl,
+            "scope": settings.data_path,
+            "key_id": s3.key_id,
+            "secret": s3.secret,
+        }
         if s3.endpoint:
             params["endpoint"] = s3.endpoint
         fields = ", ".join(f"{key.upper()} ${key}" for key in params)
@@ -156,8 +166,15 @@ class _NoLake(Exception):
     pass
 
 
-def _attach(con: duckdb.DuckDBPyConnection, settings: LakeSettings, alias: str, *, read_only: bool,
-            create: bool, snapshot: int | None = None) -> None:
+def _attach(
+    con: duckdb.DuckDBPyConnection,
+    settings: LakeSettings,
+    alias: str,
+    *,
+    read_only: bool,
+    create: bool,
+    snapshot: int | None = None,
+) -> None:
     """ATTACH the lake as `alias`. The ATTACH text holds names and paths only, no credentials."""
     options = [f"DATA_PATH '{sql_literal(settings.data_path)}'"]
     if settings.catalog == "sqlite":
@@ -166,9 +183,13 @@ def _attach(con: duckdb.DuckDBPyConnection, settings: LakeSettings, alias: str, 
         if lake_exists(settings):
             options.append("OVERRIDE_DATA_PATH TRUE")
     else:
+        assert settings.postgres is not None  # resolve() sets it for a PostgreSQL catalog
         target = "ducklake:postgres:"  # host, database, user and password come from the secret
-        options += [f"METADATA_SCHEMA '{settings.postgres.schema}'",
-                    f"METADATA_PARAMETERS MAP {{'SECRET': '{PG_SECRET}'}}", "OVERRIDE_DATA_PATH TRUE"]
+        options += [
+            f"METADATA_SCHEMA '{settings.postgres.schema}'",
+            f"METADATA_PARAMETERS MAP {{'SECRET': '{PG_SECRET}'}}",
+            "OVERRIDE_DATA_PATH TRUE",
+        ]
         if not create:
             options.append("CREATE_IF_NOT_EXISTS FALSE")
     if snapshot is not None:
@@ -204,8 +225,9 @@ def connect(
     """
     settings = settings_for(lake)
     if not create and not lake_exists(settings):
-        raise LakeError(f"no lake at {settings.describe()}; "
-                        f"build it with: python -m ingest sample --lake {settings.dir}")
+        raise LakeError(
+            f"no lake at {settings.describe()}; build it with: python -m ingest sample --lake {settings.dir}"
+        )
     con = _open(settings, memory_limit, threads)
     try:
         if create and not settings.on_s3:
@@ -216,8 +238,10 @@ def connect(
         try:
             _attach(con, settings, LAKE_ALIAS, read_only=read_only, create=create)
         except _NoLake:
-            raise LakeError(f"no lake at {settings.describe()}; "
-                            f"build it with: python -m ingest sample --lake {settings.dir}") from None
+            raise LakeError(
+                f"no lake at {settings.describe()}; "
+                f"build it with: python -m ingest sample --lake {settings.dir}"
+            ) from None
         if settings.catalog == "postgres":
             _KNOWN_TO_EXIST.add(settings)
     except BaseException:
@@ -287,8 +311,12 @@ def roll_back_interrupted_commit(settings: LakeSettings) -> bool:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", _PLAY_BACK, str(settings.dir / CATALOG_FILE)],
-                          capture_output=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _PLAY_BACK, str(settings.dir / CATALOG_FILE)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     return done.returncode == 0
 
 
@@ -366,12 +394,17 @@ def _writer_gone(gate: Path) -> bool:
 # (the third: a read-only reader met the writer's journal while it was hot; the last: DuckLake's
 # file-list read failed that way inside the statement, seen once in 2,568 reads in CI); the same
 # read a moment later succeeds and sees one committed snapshot or the next.
-_TRANSIENT = ("database disk image is malformed", "database is locked", "attempt to write a readonly database",
-              "Current transaction is aborted")
+_TRANSIENT = (
+    "database disk image is malformed",
+    "database is locked",
+    "attempt to write a readonly database",
+    "Current transaction is aborted",
+)
 
 
-def read_retrying(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None,
-                  tries: int = 3) -> duckdb.DuckDBPyConnection:
+def read_retrying(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None, tries: int = 3
+) -> duckdb.DuckDBPyConnection:
     """cursor.execute(sql, params), tried again after a transient catalog error."""
     for attempt in range(1, tries + 1):
         try:
@@ -403,7 +436,8 @@ def latest_change(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str 
     deleted from `table` (inlined rows included); (0, None) if none did."""
     cursor = con.cursor()  # own cursor: safe across the dashboard's threads
     try:
-        rows = cursor.execute(f"""
+        rows = cursor.execute(
+            f"""
             select s.snapshot_id, s.commit_message
             from {LAKE_ALIAS}.snapshots() s, ducklake_table_info('{LAKE_ALIAS}') t
             where t.table_name = $table
@@ -413,7 +447,9 @@ def latest_change(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str 
                                             s.changes['tables_altered']]), [t.table_id::varchar]))
             order by s.snapshot_id desc
             limit 1
-        """, {"table": table}).fetchall()
+        """,
+            {"table": table},
+        ).fetchall()
     finally:
         cursor.close()
     return (rows[0][0], rows[0][1]) if rows else (0, None)
@@ -434,7 +470,9 @@ def snapshot_alias(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:
         try:
             _attach(con, _SETTINGS_OF[owner], alias, read_only=True, create=False, snapshot=snapshot)
         except LakeError:  # another thread may have attached it a moment ago
-            if alias not in {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}:
+            if alias not in {
+                r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            }:
                 raise
     con.close()
     return alias

@@ -49,7 +49,10 @@ def _write_guard(writable: Path) -> tuple[Callable[[], None] | None, str | None]
         ruleset = Ruleset(restrict_rules=_write_rights())
         ruleset.allow(str(writable))
     except Exception as err:  # noqa: BLE001 - no Landlock here (not Linux, old kernel, disabled)
-        return None, f"the kernel offers no Landlock ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
+        return (
+            None,
+            f"the kernel offers no Landlock ({str(err).splitlines()[0] if str(err) else type(err).__name__})",
+        )
     return ruleset.apply, f"Landlock ABI {abi}"
 
 
@@ -67,8 +70,14 @@ class SandboxedLake:
         self.guarded = guard is not None
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="lake-reader", initializer=guard)
         try:
-            self._con = self._pool.submit(lakes.connect, lake, read_only=True, sandbox=True,
-                                          memory_limit=memory_limit, spill_dir=self.spill_dir).result()
+            self._con = self._pool.submit(
+                lakes.connect,
+                lake,
+                read_only=True,
+                sandbox=True,
+                memory_limit=memory_limit,
+                spill_dir=self.spill_dir,
+            ).result()
         except BaseException:
             self._pool.shutdown(wait=False)
             shutil.rmtree(self.spill_dir, ignore_errors=True)
@@ -82,8 +91,8 @@ class SandboxedLake:
         try:
             return self._pool.submit(fn, self._con, *args, **kwargs).result()
         except duckdb.Error as err:
-            if "attempt to write a readonly database" not in str(err) \
-                    or not lakes.roll_back_interrupted_commit(self.settings):
+            interrupted_commit = "attempt to write a readonly database" in str(err)
+            if not interrupted_commit or not lakes.roll_back_interrupted_commit(self.settings):
                 raise
         return self._pool.submit(fn, self._con, *args, **kwargs).result()
 

@@ -18,6 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 CATALOGS = ("sqlite", "postgres")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")  # Postgres names we accept unquoted
@@ -68,13 +69,17 @@ class LakeSettings:
             where = f"SQLite catalog {self.dir / 'catalog.sqlite'}"
         else:
             pg = self.postgres
+            assert pg is not None  # resolve() sets it for a PostgreSQL catalog
             where = f"PostgreSQL catalog {pg.user}@{pg.host}:{pg.port}/{pg.database} schema {pg.schema}"
         return f"{where}, data in {self.data_path}"
 
     def secrets(self) -> list[str]:
         """The values that must never be shown (for redacting messages that might echo them)."""
-        values = [self.postgres.password if self.postgres else None, self.s3.secret if self.s3 else None,
-                  os.environ.get("PGPASSWORD")]
+        values = [
+            self.postgres.password if self.postgres else None,
+            self.s3.secret if self.s3 else None,
+            os.environ.get("PGPASSWORD"),
+        ]
         return [v for v in values if v and len(v) >= 4]
 
     def redact(self, text: str) -> str:
@@ -106,8 +111,12 @@ def _secrets_toml(paths: list[Path]) -> dict[str, object]:
     return merged
 
 
+@overload
+def _setting(name: str, default: str) -> str: ...
+@overload
+def _setting(name: str, default: None = None) -> str | None: ...
 def _setting(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
+    value: object = os.environ.get(name)
     if value is None:
         value = _secrets_toml(_secrets_files()).get(name)
     if value is None or str(value).strip() == "":
@@ -137,7 +146,8 @@ def _postgres() -> PostgresCatalog:
     if not port.isdigit() or not 1 <= int(port) <= 65535:
         raise SettingsError(f"BILATERAL_PG_PORT={port!r} is not a port number (1-65535)")
     return PostgresCatalog(
-        host=host, port=int(port),
+        host=host,
+        port=int(port),
         database=_identifier("BILATERAL_PG_DATABASE", "bilateral"),
         user=_identifier("BILATERAL_PG_USER", "bilateral"),
         schema=_identifier("BILATERAL_PG_SCHEMA", "bilateral"),
@@ -155,13 +165,17 @@ def _s3() -> S3Storage:
     key_id = _setting("BILATERAL_S3_KEY_ID") or os.environ.get("AWS_ACCESS_KEY_ID")
     secret = _setting("BILATERAL_S3_SECRET") or os.environ.get("AWS_SECRET_ACCESS_KEY")
     if not (key_id and secret):  # (instance roles would need DuckDB's aws extension: not supported yet)
-        raise SettingsError("an S3 data path needs BILATERAL_S3_KEY_ID and BILATERAL_S3_SECRET "
-                            "(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+        raise SettingsError(
+            "an S3 data path needs BILATERAL_S3_KEY_ID and BILATERAL_S3_SECRET "
+            "(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        )
     return S3Storage(
-        region=region, endpoint=endpoint,
+        region=region,
+        endpoint=endpoint,
         url_style=_choice("BILATERAL_S3_URL_STYLE", "vhost", ("vhost", "path")),
         use_ssl=_choice("BILATERAL_S3_USE_SSL", "true", ("true", "false")) == "true",
-        key_id=key_id, secret=secret,
+        key_id=key_id,
+        secret=secret,
     )
 
 
@@ -183,8 +197,9 @@ def resolve(lake: Path) -> LakeSettings:
     catalog = _choice("BILATERAL_CATALOG", "sqlite", CATALOGS)
     data_path = _data_path(lake)
     return LakeSettings(
-        dir=lake, catalog=catalog, data_path=data_path,
+        dir=lake,
+        catalog=catalog,
+        data_path=data_path,
         postgres=_postgres() if catalog == "postgres" else None,
         s3=_s3() if data_path.startswith("s3://") else None,
     )
-

@@ -1,0 +1,1 @@
+"""The `bilateral` console command (bilateral/__main__.py). Nothing imports this package."""
