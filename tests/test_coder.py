@@ -325,12 +325,12 @@ def test_the_pair_and_articles_pages_show_the_coded_event_and_its_sentence(
 # --- the evaluation set ---------------------------------------------------------------------------
 
 @pytest.mark.shared
-def test_scores_on_the_hand_labels_are_the_ones_the_readme_reports(shared_data: Path) -> None:
-    """The README's table is the evaluator's output, so it cannot drift from the coder."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_scores_on_the_hand_labels_are_the_ones_docs_coder_reports(shared_data: Path) -> None:
+    """docs/coder.md's tables are the evaluator's output, so they cannot drift from the coder."""
+    readme = (REPO / "docs" / "coder.md").read_text(encoding="utf-8")
     for labels in (evaluate.LABELS, evaluate.HELDOUT):
         table = evaluate.report(evaluate.score(shared_data, labels))
-        assert table in readme, f"README's coder scores on {labels.name} are stale: run python -m ingest.coder.evaluate"
+        assert table in readme, f"docs/coder.md's scores on {labels.name} are stale: run python -m ingest.coder.evaluate"
 
 
 @pytest.mark.shared
