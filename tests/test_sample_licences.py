@@ -32,8 +32,9 @@ def manifest() -> dict[str, str]:
 
 
 def sample_files() -> list[str]:
-    return sorted(str(p.relative_to(SAMPLE)) for p in SAMPLE.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(
+        str(p.relative_to(SAMPLE)) for p in SAMPLE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
 
 
 def article_rows(name: str) -> list[dict]:
@@ -73,7 +74,9 @@ def test_article_rows_with_text_carry_the_files_open_licence(name: str) -> None:
 def test_the_us_china_articles_carry_no_publisher_text() -> None:
     rows = article_rows("articles/en_us_china_trade_2018_metadata.jsonl.gz")
     assert all(r["title"] is None and r["body"] is None for r in rows)
-    assert not any(f.startswith("articles/en_us_china_trade_2018.") for f in sample_files())  # the old scraped file
+    assert not any(
+        f.startswith("articles/en_us_china_trade_2018.") for f in sample_files()
+    )  # the old scraped file
 
 
 def _sample_texts() -> list[tuple[str, str]]:
@@ -94,7 +97,9 @@ def test_the_arabic_seed_article_is_not_copied(shared_data: Path) -> None:
     seed = shared_data.parent / "seeds" / "libya-russia-2025-12-03.ar.txt"
     if not seed.is_file():
         pytest.skip(f"{seed} is not present")
-    lines = [line.strip() for line in seed.read_text(encoding="utf-8").splitlines() if len(line.strip()) >= 30]
+    lines = [
+        line.strip() for line in seed.read_text(encoding="utf-8").splitlines() if len(line.strip()) >= 30
+    ]
     assert len(lines) >= 5, "the seed's sentences, to look for"
     found = [(name, line[:40]) for name, text in _sample_texts() for line in lines if line in text]
     assert found == []

@@ -50,10 +50,20 @@ def us_china_metadata() -> None:
         for _text, url, _label in csv.reader(f):  # the text is read and dropped
             if (day := first_seen.get(url)) is None:
                 continue
-            lines.append(json.dumps({
-                "url": url, "title": None, "outlet": None, "published_at": f"{day[:4]}-{day[4:6]}-{day[6:]}",
-                "language": "en", "body": None, "license": METADATA_LICENSE,
-            }, ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {
+                        "url": url,
+                        "title": None,
+                        "outlet": None,
+                        "published_at": f"{day[:4]}-{day[4:6]}-{day[6:]}",
+                        "language": "en",
+                        "body": None,
+                        "license": METADATA_LICENSE,
+                    },
+                    ensure_ascii=False,
+                )
+            )
     _write_gz(OUT / METADATA, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
