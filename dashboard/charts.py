@@ -102,7 +102,7 @@ def pair_timeline(
         frame["value"] = frame["events"]
         unit, fmt = count_label, ",d"
     directions = [("a_to_b", 1, f"{label_a} → {label_b}"), ("b_to_a", -1 if split else 1, f"{label_b} → {label_a}")]
-    bars = []
+    bars: list[go.Bar] = []
     for quad, (name, colour) in QUAD_CLASSES.items():
         for direction, sign, arrow in directions:
             part = frame[(frame["quad_class"] == quad) & (frame["direction"] == direction)]

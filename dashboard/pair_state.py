@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 from dashboard import url
 from dashboard.countries import resolve
@@ -159,7 +160,8 @@ def parse(
         if raw is not None:
             values = _ints(raw, low, high)
             if values:
-                view = replace(view, **{attr: values})
+                changed: dict[str, Any] = {attr: values}  # quads or roots: both tuple[int, ...]
+                view = replace(view, **changed)
             else:
                 notices.append(f"'{key}' must be numbers {low}-{high} separated by commas; using all.")
     coded = _one(params, "coded")

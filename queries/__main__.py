@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 import duckdb
 
@@ -27,9 +28,10 @@ def _split_params(rest: list[str]) -> dict[str, str]:
             raise QueryError(f"unexpected argument {flag!r}; parameters look like --name value")
         key, eq, value = flag[2:].partition("=")
         if not eq:
-            value = next(it, None)
-            if value is None:
+            following = next(it, None)
+            if following is None:
                 raise QueryError(f"--{key} needs a value")
+            value = following
         params[key.replace("-", "_")] = value
     return params
 
@@ -45,7 +47,7 @@ def _list() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         print(f"error: {message}; see: python -m queries --help", file=sys.stderr)
         raise SystemExit(2)
 

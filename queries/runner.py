@@ -16,9 +16,11 @@ import datetime as dt
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pandas as pd
@@ -67,12 +69,12 @@ class Param:
             return code
         if kind == "date":
             try:
-                value = dt.date.fromisoformat(text)
+                day = dt.date.fromisoformat(text)
             except ValueError:
                 raise QueryError(f"--{self.name}: {text!r} is not a date; use YYYY-MM-DD") from None
-            if not 1900 <= value.year <= 2200:
+            if not 1900 <= day.year <= 2200:
                 raise QueryError(f"--{self.name}: {text} is outside the years 1900-2200")
-            return value
+            return day
         if kind == "int":
             low, high = (int(x) for x in self.type[4:-1].split(",")) if "(" in self.type else (0, 10**9)
             try:
@@ -107,7 +109,7 @@ class Param:
         if not 1 <= len(texts) <= most:
             raise QueryError(f"--{self.name}: give 1 to {most} dates separated by commas, e.g. 2024-01-01,2024-03-01")
         single = Param(self.name, "date", None, self.help)
-        return sorted({single.parse(text) for text in texts})
+        return sorted({cast(dt.date, single.parse(text)) for text in texts})
 
     def _parse_ints(self, raw: object) -> list[int]:
         """ints(lo,hi): a list like 3,4 (or [3, 4]); 'all' is every value in lo..hi."""
@@ -131,7 +133,7 @@ class Query:
     params: tuple[Param, ...]
     sql: str
 
-    def bind(self, given: dict[str, object]) -> dict[str, object]:
+    def bind(self, given: Mapping[str, object]) -> dict[str, object]:
         known = {p.name: p for p in self.params}
         unknown = sorted(set(given) - set(known))
         if unknown:
@@ -222,7 +224,7 @@ def _twin(name: str) -> Twin | None:
 def run(
     con: duckdb.DuckDBPyConnection,
     name: str,
-    params: dict[str, object] | None = None,
+    params: Mapping[str, object] | None = None,
     snapshot: int | None = None,
 ) -> pd.DataFrame:
     """Run a named query with validated, bound parameters, on the latest data or a snapshot.
