@@ -190,3 +190,13 @@ def test_wheel_carries_the_sql_schema_lookups_and_licence(tmp_path: Path) -> Non
     entry_points = zipfile.ZipFile(wheel).read(f"{dist_info}/entry_points.txt").decode()
     assert "bilateral = bilateral.__main__:main" in entry_points
     assert not any(n.startswith(("tests/", "data/", "bench/")) for n in names)
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    def words(command: str) -> list[str]:
+        return [w for w in command.split() if w != "-q"]  # CI installs quietly, nothing more
+
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").replace("\\\n", " ")
+    (ci_command,) = [line for line in ci.splitlines() if line.startswith("python3 -m venv")]
+    readme = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    assert words(ci_command) in [words(line) for line in readme]
