@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import shared
-from dashboard.data import current_snapshot, ensure_lake, snapshot_info
+from dashboard.data import current_snapshot, ensure_lake, freshness_line, snapshot_info
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -63,7 +63,7 @@ if pinned is not None:
                          query_params={k: v for k, v in st.query_params.to_dict().items() if k != "snapshot"})
 else:
     info = snapshot_info(latest)
-    freshness.caption(f"Latest data: snapshot {latest}, committed {info['time']:%Y-%m-%d %H:%M} UTC.")
+    freshness.caption(freshness_line(latest, info["time"]))
 
 page.run()
 if plotly_warmup is not None:

@@ -152,3 +152,35 @@ def snapshot_info(snapshot: int) -> dict:
                             {"id": snapshot})
     row = rows[0] if rows else None
     return {"snapshot": row[0], "time": row[1]} if row else {"snapshot": snapshot, "time": None}
+
+
+def feed_freshness() -> pd.DataFrame:
+    """Per stream the fetcher follows: newest slot loaded, newest GDELT listed, failures."""
+    return query_latest("feed_freshness")
+
+
+def age(delta: pd.Timedelta) -> str:
+    """'20 min', '5 h', '3 days': how far behind, in the unit a person reads at a glance."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 90:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60):,} days"
+
+
+def freshness_line(snapshot: int, committed: pd.Timestamp) -> str:
+    """The sidebar's line: how current the data is. On a lake that follows GDELT: up to which
+    15-minute slot and how far behind now; otherwise the last event date and the load time."""
+    feed = feed_freshness()
+    events = feed[feed["stream"].isin(["v2.events", "v2.translation.events"])] if len(feed) else feed
+    if len(events) and events["data_to"].notna().any():
+        data_to = events["data_to"].max()
+        behind = age(pd.Timestamp.now(tz="UTC").tz_localize(None) - data_to)
+        failed = int(feed["failed_files"].sum())
+        note = f" · {failed:,} file(s) failed (Data page)" if failed else ""
+        return f"GDELT up to {data_to:%Y-%m-%d %H:%M} UTC · lake {behind} behind{note} · snapshot {snapshot}"
+    summary = query("lake_summary", snapshot=snapshot).iloc[0]
+    data_to = f"data to {summary['last_date']:%Y-%m-%d}, " if pd.notna(summary["last_date"]) else "no events yet, "
+    return (f"{data_to[0].upper()}{data_to[1:]}loaded {committed:%Y-%m-%d %H:%M} UTC, snapshot {snapshot}. "
+            "Not following GDELT's feed (python -m ingest fetch).")

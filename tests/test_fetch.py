@@ -253,3 +253,74 @@ def test_killed_at_random_moments_then_rerun_gives_the_uninterrupted_lake(gdelt,
         subprocess.run([*command, str(lake), "fetch", *args], env=env, cwd=REPO, check=True, capture_output=True)
         assert _lake_contents(lake) == expected
         assert not list((lake / "fetch" / "files").glob("*"))  # the cache is emptied once loaded
+
+
+def run_query(lake: Path, name: str, **params) -> list[dict]:
+    from queries import runner
+
+    con = lakes.connect(lake)
+    try:
+        return runner.run(con, name, params).to_dict("records")
+    finally:
+        con.close()
+
+
+def test_completeness_tells_loaded_failed_unlisted_and_unfetched_slots(gdelt, tmp_path):
+    lake = tmp_path / "lake"
+    gdelt.fault("20171126081500.export.CSV.zip", "404")
+    assert fetch(lake, "--from", "2017-11-26", "--to", "2019-01-21", "--streams", "events") == 4
+    day_2017 = run_query(lake, "feed_completeness", start="2017-11-26", end="2017-11-26")
+    assert day_2017 == [{"stream": "v2.events", "expected": 96, "loaded": 0, "failed": 1, "not_listed": 95,
+                         "not_fetched": 0}]
+    # The window ends with the newest slot GDELT listed (22:00): later slots nobody looked at yet.
+    day_2019 = run_query(lake, "feed_completeness", start="2019-01-21", end="2019-01-21")
+    assert day_2019 == [{"stream": "v2.events", "expected": 96, "loaded": 1, "failed": 0, "not_listed": 88,
+                         "not_fetched": 7}]
+    # A day between, with no file listed at all, was looked at too.
+    empty_day = run_query(lake, "feed_completeness", start="2018-06-01", end="2018-06-01")
+    assert empty_day[0]["not_listed"] == 96
+    gaps = run_query(lake, "feed_gaps", start="2017-11-26", end="2017-11-26")
+    failed = [g for g in gaps if g["state"] == "failed"]
+    assert [(g["slot"], g["attempts"]) for g in failed] == [(SLOT_2017, 1)]
+    assert "HTTP 404" in failed[0]["reason"]
+    fresh = run_query(lake, "feed_freshness")
+    assert [(f["stream"], f["newest_slot"], f["newest_listed"], f["failed_files"]) for f in fresh] == [
+        ("v2.events", SLOT_2019, SLOT_2019, 1)]
+
+
+def test_data_page_and_sidebar_say_how_fresh_and_complete(gdelt, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    lake = tmp_path / "lake"
+    gdelt.fault("20171126081500.export.CSV.zip", "404")
+    assert fetch(lake, "--from", "2017-11-26", "--to", "2019-01-21", "--streams", "events") == 4
+    monkeypatch.setenv("BILATERAL_LAKE", str(lake))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.query_params["feed_from"] = "2017-11-26"
+    at.query_params["feed_to"] = "2017-11-26"
+    at.switch_page("dashboard/pages/data.py").run()
+    assert not at.exception
+    behind = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - (SLOT_2019 + dt.timedelta(minutes=15))).days
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "GDELT up to 2019-01-21 22:15 UTC" in sidebar and f"lake {behind:,} days behind" in sidebar
+    assert "1 file(s) failed" in sidebar
+    tables = [d.value for d in at.dataframe]
+    completeness = next(t for t in tables if "not_fetched" in t.columns).to_dict("records")
+    assert completeness == [{"stream": "v2.events", "expected": 96, "loaded": 0, "failed": 1, "not_listed": 95,
+                             "not_fetched": 0}]
+    failures = next(t for t in tables if "last_tried" in t.columns)
+    assert list(failures["url"]) == ["http://data.gdeltproject.org/gdeltv2/20171126081500.export.CSV.zip"]
+    refresh = next(c.value for c in at.code if "fetch --follow" in c.value)
+    assert f"python -m ingest --lake {lake} fetch" in refresh
+
+
+def test_a_lake_that_never_fetched_says_so_in_the_sidebar(sample_lake, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BILATERAL_LAKE", str(sample_lake))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.switch_page("dashboard/pages/data.py").run()
+    assert not at.exception
+    last = query(sample_lake, "select max(event_date) from lake.events")[0][0]
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert f"Data to {last:%Y-%m-%d}" in sidebar and "Not following GDELT's feed" in sidebar
