@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+
+def shown_name(name: str) -> str:
+    """A file name as text that can always be printed, logged and stored: bytes that are not
+    UTF-8 (Python keeps them as lone surrogates) shown as \\xNN, control characters as "?"."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace") if isinstance(name, str) else str(name)
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
 
 class Rejected(Exception):
     """A drop that cannot be loaded. str() is one line: where, what, and what to do."""
@@ -16,7 +25,7 @@ class Rejected(Exception):
         hint: str = "fix the file and run the command again",
     ) -> None:
         # A file name is data too: no newline or terminal escape may forge a second line.
-        file = "".join(ch if ch.isprintable() else "?" for ch in file)
+        file = shown_name(file)
         problem = "".join(ch if ch.isprintable() else "?" for ch in problem)
         self.file, self.problem, self.line, self.column, self.hint = file, problem, line, column, hint
         where = file

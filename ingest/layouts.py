@@ -57,6 +57,7 @@ class Layout:
     positions: dict[str, int]  # GDELT column name -> 0-based field index
     source: str  # gdelt1 | gdelt2 (events), gdelt2 (mentions)
     allowed_counts: tuple[int, ...]  # raw 1.0 files mix 57 and 58 fields per row
+    blank_lines_before: int = 0  # blank lines before the first line with fields
 
     @property
     def description(self) -> str:
@@ -84,7 +85,7 @@ def _first_records(text: str, delimiter: str, n: int = 2) -> list[list[str]]:
     records: list[list[str]] = []
     try:
         for record in reader:
-            if record:
+            if any(f.strip() for f in record):
                 records.append(record)
             if len(records) == n:
                 break
@@ -95,7 +96,10 @@ def _first_records(text: str, delimiter: str, n: int = 2) -> list[list[str]]:
 
 def detect(text: str, name: str, kind: str) -> Layout:
     """Pick the layout of an events (`kind="events"`) or mentions file from its first lines."""
-    first_line = text.split("\n", 1)[0]
+    # Blank lines carry no row (the readers skip them): the layout is told by the first line that has one.
+    lines = text.split("\n")
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    first_line = lines[blank] if blank < len(lines) else ""
     by_tab = "\t" in first_line
     records = _first_records(text, "\t" if by_tab else ",")
     if not records:
@@ -119,7 +123,7 @@ def detect(text: str, name: str, kind: str) -> Layout:
             source = "gdelt2" if "Actor1Geo_ADM2Code" in positions else "gdelt1"
         else:
             source = "gdelt2"
-        return Layout(by_tab, True, data_count, positions, source, (data_count,))
+        return Layout(by_tab, True, data_count, positions, source, (data_count,), blank)
     count = len(records[0])
     if kind == "events":
         names, source = _events_layout_by_count(count, name)
@@ -131,4 +135,4 @@ def detect(text: str, name: str, kind: str) -> Layout:
             raise Rejected(name, f"rows have {count} fields; GDELT 2.0 mentions have 16", line=1,
                            hint="pass GDELT mentions files, or use 'ingest gdelt' for events")
         names, source, allowed = tuple(MENTIONS), "gdelt2", (16,)
-    return Layout(by_tab, False, count, {c: i for i, c in enumerate(names)}, source, allowed)
+    return Layout(by_tab, False, count, {c: i for i, c in enumerate(names)}, source, allowed, blank)

@@ -9,27 +9,33 @@ from ingest.errors import Rejected
 
 _TS = "try_strptime(trim(\"{c}\"), '%Y%m%d%H%M%S')"
 TYPED = {
-    "event_id": "try_cast(trim(\"GLOBALEVENTID\") as bigint)",
+    "event_id": stage.whole_number("GLOBALEVENTID", "bigint"),
     "event_time": _TS.format(c="EventTimeDate"),
     "mention_time": _TS.format(c="MentionTimeDate"),
-    "mention_type": "try_cast(trim(\"MentionType\") as tinyint)",
+    "mention_type": stage.whole_number("MentionType", "tinyint"),
     "source_name": "nullif(trim(\"MentionSourceName\"), '')",
     "url": "nullif(trim(\"MentionIdentifier\"), '')",
-    "sentence_id": "try_cast(trim(\"SentenceID\") as integer)",
-    "actor1_char_offset": "try_cast(trim(\"Actor1CharOffset\") as integer)",
-    "actor2_char_offset": "try_cast(trim(\"Actor2CharOffset\") as integer)",
-    "action_char_offset": "try_cast(trim(\"ActionCharOffset\") as integer)",
-    "in_raw_text": "try_cast(trim(\"InRawText\") as integer) = 1",
-    "confidence": "try_cast(trim(\"Confidence\") as tinyint)",
-    "doc_len": "try_cast(trim(\"MentionDocLen\") as integer)",
+    "sentence_id": stage.whole_number("SentenceID", "integer"),
+    "actor1_char_offset": stage.whole_number("Actor1CharOffset", "integer"),
+    "actor2_char_offset": stage.whole_number("Actor2CharOffset", "integer"),
+    "action_char_offset": stage.whole_number("ActionCharOffset", "integer"),
+    "in_raw_text": stage.whole_number("InRawText", "integer") + " = 1",
+    "confidence": stage.whole_number("Confidence", "tinyint"),
+    "doc_len": stage.whole_number("MentionDocLen", "integer"),
     "doc_tone": "try_cast(trim(\"MentionDocTone\") as double)",
     "translation_info": "nullif(trim(\"MentionDocTranslationInfo\"), '')",
     # "srclc:ara;eng:GT-ARA 1.0" -> ara; no translation info means the original was English.
     "language": "coalesce(nullif(regexp_extract(\"MentionDocTranslationInfo\", 'srclc:([a-z]{3})', 1), ''), 'eng')",
 }
 
+_WHOLE = {"SentenceID": "sentence_id", "Actor1CharOffset": "actor1_char_offset",
+          "Actor2CharOffset": "actor2_char_offset", "ActionCharOffset": "action_char_offset",
+          "MentionDocLen": "doc_len", "MentionType": "mention_type"}
+# (Not Confidence: its raw and typed columns share a name, as DuckDB compares names.)
+
 CHECKS = [
     ("GLOBALEVENTID", "event_id is null", "is not a whole number"),
+    *((raw, stage.not_whole(raw, typed), "is not a whole number") for raw, typed in _WHOLE.items()),
     ("MentionTimeDate", "mention_time is null", "is not a timestamp in YYYYMMDDHHMMSS form"),
     ("MentionIdentifier", "url is null", "is empty"),
     ("MentionType", "mention_type is not null and mention_type not between 1 and 6", "must be 1 to 6"),

@@ -16,7 +16,8 @@ _DAY, _SECOND = "'%Y%m%d'", "'%Y%m%d%H%M%S'"
 # contract column -> (GDELT column, how to turn the Parquet value into GDELT's text)
 EVENTS = {
     "event_id": ("GLOBALEVENTID", "{c}::varchar"),
-    "event_date": ("SQLDATE", f"strftime(try_cast({{c}} as date), {_DAY})"),
+    # A date given as text goes through as it is: SQLDATE's check reads YYYYMMDD and names the value.
+    "event_date": ("SQLDATE", f"coalesce(strftime(try_cast({{c}} as date), {_DAY}), {{c}}::varchar)"),
     "actor1_code": ("Actor1Code", "{c}::varchar"),
     "actor1_name": ("Actor1Name", "{c}::varchar"),
     "actor1_cameo_country": ("Actor1CountryCode", "{c}::varchar"),
@@ -42,15 +43,16 @@ EVENTS = {
     "action_geo_lat": ("ActionGeo_Lat", "{c}::varchar"),
     "action_geo_long": ("ActionGeo_Long", "{c}::varchar"),
     "action_geo_feature_id": ("ActionGeo_FeatureID", "{c}::varchar"),
-    "date_added": ("DATEADDED", f"strftime(try_cast({{c}} as timestamp), {_SECOND})"),
+    "date_added": ("DATEADDED", f"coalesce(strftime(try_cast({{c}} as timestamp), {_SECOND}), {{c}}::varchar)"),
     "source_url": ("SOURCEURL", "{c}::varchar"),
 }
 EVENTS_REQUIRED = ("event_id", "event_date", "event_code", "quad_class", "goldstein")
 
 MENTIONS = {
     "event_id": ("GLOBALEVENTID", "{c}::varchar"),
-    "event_time": ("EventTimeDate", f"strftime(try_cast({{c}} as timestamp), {_SECOND})"),
-    "mention_time": ("MentionTimeDate", f"strftime(try_cast({{c}} as timestamp), {_SECOND})"),
+    "event_time": ("EventTimeDate", f"coalesce(strftime(try_cast({{c}} as timestamp), {_SECOND}), {{c}}::varchar)"),
+    "mention_time": ("MentionTimeDate",
+                     f"coalesce(strftime(try_cast({{c}} as timestamp), {_SECOND}), {{c}}::varchar)"),
     "mention_type": ("MentionType", "{c}::varchar"),
     "source_name": ("MentionSourceName", "{c}::varchar"),
     "url": ("MentionIdentifier", "{c}::varchar"),
@@ -67,7 +69,19 @@ MENTIONS = {
 MENTIONS_REQUIRED = ("event_id", "mention_time", "url")
 
 
+# Contract columns that hold whole numbers. A float there passes only when whole: its text
+# is then written without ".0", and "3.7" reaches the check that rejects it, never rounded.
+WHOLE_NUMBERS = {"event_id", "quad_class", "num_mentions", "num_sources", "num_articles", "action_geo_type",
+                 "mention_type", "sentence_id", "actor1_char_offset", "actor2_char_offset",
+                 "action_char_offset", "confidence", "doc_len"}
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "DECIMAL")
+_WHOLE_FLOAT = "case when {c} = trunc({c}) and abs({c}) < 9007199254740992 then {c}::hugeint::varchar else {c}::varchar end"
+
+
 def schema_of(con: duckdb.DuckDBPyConnection, drop: Drop) -> dict[str, str]:
+    """The drop's columns and their types. Sets the session to UTC first: a timestamp with
+    time zone becomes a date or a time of day in UTC, never in the zone of the loading host."""
+    con.execute("set TimeZone = 'UTC'")
     try:
         rows = con.execute("describe select * from read_parquet($path)", {"path": str(drop.path)}).fetchall()
     except duckdb.Error as err:
@@ -101,10 +115,16 @@ def gdelt_source(drop: Drop, kind: str, columns: dict[str, str]) -> Source:
         for n in (1, 2):
             if f"actor{n}_cameo_country" not in columns and f"actor{n}_country" in columns:
                 given[f"actor{n}_country"] = given.pop(f"actor{n}_cameo_country")
-    by_gdelt = {gdelt: expr.format(c=f'"{col}"') for col, (gdelt, expr) in given.items() if col in columns}
+    by_gdelt = {gdelt: _expression(col, expr, columns[col]) for col, (gdelt, expr) in given.items() if col in columns}
     fields = ", ".join(f'{by_gdelt.get(g, "null::varchar")} as "{g}"' for g in gdelt_names)
     return Source(drop, f"select 0 as _nfields, {fields} from read_parquet($path)",
                   {"path": str(drop.path), "skip": 0}, description="contract Parquet file")
+
+
+def _expression(column: str, template: str, dtype: str) -> str:
+    if column in WHOLE_NUMBERS and dtype.upper().startswith(_FLOAT_TYPES):
+        template = _WHOLE_FLOAT
+    return template.format(c=f'"{column}"')
 
 
 def contract_name(kind: str, gdelt_column: str) -> str:

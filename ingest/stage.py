@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from ingest import files
 from ingest.errors import Rejected
 from ingest.files import Drop
 from ingest.layouts import Layout
@@ -24,12 +25,39 @@ def needed_columns(*sql_fragments: str) -> list[str]:
     return sorted({name for fragment in sql_fragments for name in _QUOTED.findall(fragment)})
 
 
+_DIGITS = "'+-0123456789'"
+
+
+def whole_number(col: str, kind: str = "integer") -> str:
+    """A GDELT column as a whole number, or null when it is anything else. DuckDB's cast would
+    round "479491240.4" and read "0x1C", "479_491_239" or "1e3": one event's content on another
+    event's id. Digits with an optional sign only; the cast is tried on the raw text first and
+    trim() paid only where that fails (COALESCE evaluates its second argument only for nulls)."""
+    c = f'"{col}"'
+    return (f"coalesce(try_cast(case when ltrim({c}, {_DIGITS}) = '' then {c} end as {kind}), "
+            f"try_cast(case when ltrim(trim({c}), {_DIGITS}) = '' then trim({c}) end as {kind}))")
+
+
+def not_whole(col: str, typed: str) -> str:
+    """The check condition: the column holds text that is not a whole number."""
+    return f"{typed} is null and nullif(trim(\"{col}\"), '') is not null"
+
+
 def duckdb_reason(err: duckdb.Error) -> str:
     text = str(err)
     if "unicode" in text.lower() or "utf-8" in text.lower():
         return "it is not UTF-8 text; re-export it as UTF-8"
     first = text.strip().splitlines()[0]
     return first.split(": ", 1)[-1][:300]
+
+
+def read_error(drop: Drop, description: str, err: duckdb.Error) -> Rejected:
+    """Why DuckDB could not read a text drop, as a rejection naming the line where it can."""
+    if "maximum line size" in str(err).lower():
+        limit = files.max_line_bytes()
+        return Rejected(drop.name, f"a line is longer than {limit:,} bytes", line=files.first_long_line(drop, limit),
+                        hint="check the export that produced it, or raise BILATERAL_MAX_LINE_BYTES")
+    return Rejected(drop.name, f"could not be read as a {description}: {duckdb_reason(err)}")
 
 
 @dataclass(frozen=True)
@@ -59,8 +87,11 @@ def gdelt_source(drop: Drop, layout: Layout, columns: list[str]) -> Source:
             f"select len(f) as _nfields, {fields} from ("
             "select string_split(line, chr(9)) as f "
             "from read_csv($path, columns = {'line': 'VARCHAR'}, header = false, "
-            "delim = chr(30), quote = '', escape = '', auto_detect = false, skip = $skip) "
-            "where line is not null)"
+            "delim = chr(30), quote = '', escape = '', auto_detect = false, skip = $skip_lines, "
+            "max_line_size = $max_line) "
+            # A line of whitespace only is blank, as it is for the line numbers (files.physical_line):
+            # trim() is paid only by lines that start with a blank.
+            "where line is not null and (line[1] > ' ' or trim(line, ' ' || chr(9) || chr(13)) <> ''))"
         )
     else:
         names = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(layout.field_count))
@@ -70,11 +101,16 @@ def gdelt_source(drop: Drop, layout: Layout, columns: list[str]) -> Source:
         )
         sql = (
             f"select {layout.field_count} as _nfields, {fields} "
-            f"from read_csv($path, columns = {{{names}}}, header = false, skip = $skip, "
+            f"from read_csv($path, columns = {{{names}}}, header = false, skip = $skip_lines, "
             "delim = ',', quote = '\"', escape = '\"', nullstr = ['NULL', 'NA'], "
-            "auto_detect = false, strict_mode = true, null_padding = false)"
+            "auto_detect = false, strict_mode = true, null_padding = false, max_line_size = $max_line)"
         )
-    return Source(drop, sql, {"path": str(drop.path), "skip": skip}, skip, layout.allowed_counts,
+    # max_line_size given explicitly: with DuckDB's default an over-long last line is dropped
+    # without an error (the same line anywhere else is an error).
+    # DuckDB skips blank lines, but not those before a header: skip them with it.
+    params = {"path": str(drop.path), "skip": skip, "skip_lines": skip + (layout.blank_lines_before if skip else 0),
+              "max_line": files.max_line_bytes()}
+    return Source(drop, sql, params, skip, layout.allowed_counts,
                   layout.field_count, layout.description)
 
 
@@ -98,7 +134,7 @@ def materialize(con: duckdb.DuckDBPyConnection, table: str, source: Source, sele
         sql = f"create or replace temp table {table} as select {select_list} from ({source.sql})"
         con.execute(sql, _bound(sql, source.params, params))
     except duckdb.Error as err:
-        raise Rejected(source.drop.name, f"could not be read as a {source.description}: {duckdb_reason(err)}") from None
+        raise read_error(source.drop, source.description, err) from None
     if source.allowed_counts:
         counts = ", ".join(str(n) for n in source.allowed_counts)
         bad = con.execute(f"select _nfields from {table} where _nfields not in ({counts}) limit 1").fetchone()

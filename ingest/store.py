@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import reference, rollups
+from ingest.errors import shown_name
 from lake.connection import LAKE_ALIAS, commit_gate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
@@ -149,6 +150,10 @@ def mark_commit(con: duckdb.DuckDBPyConnection, seen: int | None = None) -> bool
 
 
 def set_commit_message(con: duckdb.DuckDBPyConnection, message: str, extra: dict) -> None:
+    # File names are data: one with a byte that is not UTF-8 cannot even be passed to DuckDB.
+    message = shown_name(message)
+    if "files" in extra:
+        extra = {**extra, "files": [shown_name(f) for f in extra["files"]]}
     con.execute(
         f"call {LAKE_ALIAS}.set_commit_message('bilateral ingest', $message, extra_info => $extra)",
         {"message": message, "extra": json.dumps(extra)},
@@ -160,7 +165,7 @@ def record_rejection(lake: Path, command: str, files: list[str], reason: str) ->
     so a rejection never makes a snapshot."""
     lake.mkdir(parents=True, exist_ok=True)
     entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command,
-             "files": files, "reason": reason}
+             "files": [shown_name(f) for f in files], "reason": reason}
     with (lake / REJECTIONS_FILE).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 

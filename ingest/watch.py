@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ingest.errors import Rejected
+from ingest.errors import Rejected, shown_name
 from ingest.load import load_or_record
 
 TEMPORARY = (".part", ".tmp", ".crdownload", ".partial", ".swp")
@@ -59,7 +59,7 @@ def poll_once(drop_dir: Path, lake: Path, seen: dict[Path, tuple[int, float]], c
         if path.is_symlink():
             target = _move(path, drop_dir / "rejected")
             target.with_name(target.name + ".reason").write_text("symbolic links are not loaded; drop the file itself\n")
-            report(f"rejected {path.name}: a symbolic link")
+            report(f"rejected {shown_name(path.name)}: a symbolic link")
             taken += 1
             continue
         stat = path.stat()
@@ -72,10 +72,10 @@ def poll_once(drop_dir: Path, lake: Path, seen: dict[Path, tuple[int, float]], c
         except Rejected as rejection:
             target = _move(path, drop_dir / "rejected")
             target.with_name(target.name + ".reason").write_text(str(rejection) + "\n", encoding="utf-8")
-            report(f"rejected {path.name}: {rejection}")
+            report(f"rejected {shown_name(path.name)}: {rejection}")
         else:
             _move(path, drop_dir / "done")
-            report(f"loaded {path.name}: {summary.line()}")
+            report(f"loaded {shown_name(path.name)}: {summary.line()}")
         current.pop(path, None)
         taken += 1
     seen.clear()
