@@ -132,7 +132,7 @@ def story(server: str, lake: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             latest.goto(f"{server}/")
             seen["latest_shown"] = events_shown(latest)
             seen["latest_banner"] = len(banner(latest))
-            seen["latest_caption"] = latest.get_by_text(re.compile(r"Latest data: snapshot")).all_inner_texts()
+            seen["latest_caption"] = latest.get_by_text(re.compile(r"loaded .* UTC, snapshot \d+")).all_inner_texts()
             latest.screenshot(path="/tmp/pin_4_latest.png")
         finally:
             browser.close()
@@ -171,4 +171,4 @@ def test_following_the_newer_link_shows_the_new_count(story: dict) -> None:
 def test_latest_page_shows_the_new_count(story: dict) -> None:
     assert story["latest_shown"] == f"{story['events_after']:,}"
     assert story["latest_banner"] == 0
-    assert story["latest_caption"] and f"snapshot {story['latest']}," in story["latest_caption"][0]
+    assert story["latest_caption"] and f"snapshot {story['latest']}." in story["latest_caption"][0]
