@@ -371,9 +371,12 @@ def fetch(lake: Path, streams: list[str], start: dt.datetime | None = None, end:
             return report
         attempts_so_far = {url: n for url, (_, n) in manifest.items()}
         batches = _batches(todo.files)
+        # A stream's last batch also records the whole window the fetch looked at, so that days
+        # with no listed file at all read as "not listed by GDELT", not "not fetched".
+        last_of_stream = {b[0].stream: i for i, b in enumerate(batches)}
         with _progress(console) as progress:
             task = progress.add_task("fetching GDELT", total=todo.bytes, events=0)
-            for batch in batches:
+            for index, batch in enumerate(batches):
                 if stop is not None and stop.is_set():
                     break
                 paths: dict[str, Path] = {}
@@ -391,8 +394,9 @@ def fetch(lake: Path, streams: list[str], start: dt.datetime | None = None, end:
                         report.bytes_downloaded += got.size
                     progress.advance(task, f.size or 0)
                 before = dict(report.added)
-                _load_batch(lake, batch, paths, failed, _window_of(batch, todo), todo.newest_listed,
-                            attempts_so_far, report, console)
+                whole = last_of_stream[batch[0].stream] == index and batch[0].stream != "v1.events"
+                window = _whole_window(batch[0].stream, todo) if whole else _window_of(batch, todo)
+                _load_batch(lake, batch, paths, failed, window, todo.newest_listed, attempts_so_far, report, console)
                 progress.update(task, events=report.added.get("events", 0))
                 if not console.is_terminal:
                     added = {t: n - before.get(t, 0) for t, n in report.added.items() if n - before.get(t, 0)}
@@ -412,6 +416,11 @@ def _window_of(batch: list[ListedFile], todo: Plan) -> tuple[str, dt.datetime, d
     end = min(day + dt.timedelta(days=1), todo.end,
               (todo.newest_listed or todo.end) + gdelt_feed.SLOT)
     return first.stream, max(day, todo.start[first.stream]), max(end, first.slot + gdelt_feed.SLOT)
+
+
+def _whole_window(stream: str, todo: Plan) -> tuple[str, dt.datetime, dt.datetime]:
+    end = min(todo.end, (todo.newest_listed or todo.end) + gdelt_feed.SLOT)
+    return stream, todo.start[stream], max(end, todo.start[stream])
 
 
 def download_url_of(listed: ListedFile) -> str:
