@@ -8,7 +8,8 @@ from functools import cache
 import pycountry
 from babel import Locale
 
-from ingest.reference import countries as cameo_countries
+from lake.reference import countries as cameo_countries
+from lake.reference import lookup_rows
 from queries.text import fold
 
 # Languages whose CLDR names the picker and the search understand.
@@ -22,9 +23,7 @@ def _cameo_labels() -> dict[str, str]:
 
 
 def _cameo_label(cameo_code: str) -> str | None:
-    from ingest.reference import _lookup_rows
-
-    return dict(_lookup_rows("CAMEO.country.txt")).get(cameo_code)
+    return dict(lookup_rows("CAMEO.country.txt")).get(cameo_code)
 
 
 @cache

@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ingest.store import read_rejections
 from lake.connection import connect, settings_for
+from lake.rejections import read_rejections
 
 TABLES = ("events", "mentions", "articles")
 

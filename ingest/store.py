@@ -9,12 +9,14 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import reference, rollups
+from ingest import rollups
 from ingest.errors import shown_name
+from lake import reference
 from lake.connection import LAKE_ALIAS, commit_gate
+from lake.rejections import REJECTIONS_FILE
+from lake.rejections import read_rejections as read_rejections  # where ingest callers look
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
-REJECTIONS_FILE = "rejections.jsonl"
 
 
 def _statements(sql: str) -> list[str]:
@@ -168,11 +170,3 @@ def record_rejection(lake: Path, command: str, files: list[str], reason: str) ->
              "files": [shown_name(f) for f in files], "reason": reason}
     with (lake / REJECTIONS_FILE).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
-
-
-def read_rejections(lake: Path, limit: int = 20) -> list[dict]:
-    path = lake / REJECTIONS_FILE
-    if not path.exists():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
-    return [json.loads(line) for line in reversed(lines) if line.strip()]

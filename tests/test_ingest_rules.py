@@ -17,8 +17,8 @@ import pytest
 from ingest import store
 from ingest.errors import Rejected
 from ingest.load import load
-from ingest.reference import cameo_codes
 from lake import connection as lakes
+from lake.reference import cameo_codes
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"

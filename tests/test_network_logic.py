@@ -25,8 +25,8 @@ import pytest
 
 from dashboard import charts, network
 from dashboard.selection import clicked_network
-from ingest.reference import CAMEO_TO_ISO3, NON_STATE
 from lake import connection as lakes
+from lake.reference import CAMEO_TO_ISO3, NON_STATE
 from queries.runner import run
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "data" / "sample" / "events"

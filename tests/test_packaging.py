@@ -181,7 +181,7 @@ def test_wheel_carries_the_sql_schema_lookups_and_licence(tmp_path: Path) -> Non
     expected = {f"queries/{p.name}" for p in (REPO / "queries").glob("*.sql")}
     expected |= {f"queries/rollup/{p.name}" for p in (REPO / "queries" / "rollup").glob("*.sql")}
     expected |= {f"ingest/coder/{p.name}" for p in (REPO / "ingest" / "coder").glob("*.csv")}
-    expected |= {f"ingest/cameo_lookups/{p.name}" for p in (REPO / "data" / "reference").iterdir()}
+    expected |= {f"lake/cameo_lookups/{p.name}" for p in (REPO / "data" / "reference").iterdir()}
     expected |= {f"dashboard/pages/{p.name}" for p in (REPO / "dashboard" / "pages").glob("*.py")}
     expected |= {"ingest/schema.sql", "dashboard/app.py", "bilateral_app.py", "bilateral/__main__.py"}
     assert len(expected) > 40 and expected <= names, sorted(expected - names)

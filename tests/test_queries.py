@@ -4,7 +4,7 @@ Every expected value is recomputed here from the raw files with Python's `csv` m
 DuckDB, so a mistake in the loader or in a query's SQL shows up as a difference.
 
 Country codes: the store maps a few CAMEO actor country codes to ISO 3166 alpha-3
-(ingest.reference.CAMEO_TO_ISO3: ROM->ROU, TMP->TLS, ...). The recomputations apply that same
+(lake.reference.CAMEO_TO_ISO3: ROM->ROU, TMP->TLS, ...). The recomputations apply that same
 mapping (`iso()` below). In the files used here (the embedded sample, the USA-China 2018 slice
 and the 2015 GDELT 2.0 export) none of the mapped CAMEO codes occurs, so the mapping changes
 nothing for them; it is applied so that a file where it matters would still be compared fairly.
@@ -29,9 +29,9 @@ import pandas as pd
 import pytest
 
 from ingest.load import load
-from ingest.reference import CAMEO_TO_ISO3, NON_STATE
 from ingest.sample import SAMPLE
 from lake import connection as lakes
+from lake.reference import CAMEO_TO_ISO3, NON_STATE
 from queries import runner
 from queries.runner import QueryError
 

@@ -1,5 +1,8 @@
 """Reference tables: the CAMEO event codebook and the one country crosswalk.
 
+Read by the ingest (to fill the lake's cameo_codes and countries tables) and by the dashboard
+(GDELT's own country labels as names people type), so it lives in the storage layer under both.
+
 Both come from GDELT's own lookup files in data/reference/ (copied from ../shared/data/cameo,
 The GDELT Project, https://www.gdeltproject.org/), completed with ISO 3166 from pycountry.
 """
@@ -15,7 +18,7 @@ import pycountry
 from babel import Locale
 
 # A clone reads data/reference/; an installed package carries the same files as
-# ingest/cameo_lookups/ (pyproject.toml maps the folder into the wheel).
+# lake/cameo_lookups/ (pyproject.toml maps the folder into the wheel).
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
 if not REFERENCE.is_dir():
     REFERENCE = Path(__file__).resolve().parent / "cameo_lookups"
@@ -33,7 +36,33 @@ CAMEO_TO_ISO3 = {
 
 # Regions and groupings in CAMEO.country.txt: actors, but not states.
 NON_STATE = frozenset(
-    ["AFR", "ASA", "BLK", "CRB", "CAU", "CFR", "CAS", "CEU", "EIN", "EAF", "EEU", "EUR", "LAM", "MEA", "MDT", "NAF", "NMR", "PGS", "SCN", "SAM", "SAS", "SEA", "SAF", "WAF", "WST"]
+    [
+        "AFR",
+        "ASA",
+        "BLK",
+        "CRB",
+        "CAU",
+        "CFR",
+        "CAS",
+        "CEU",
+        "EIN",
+        "EAF",
+        "EEU",
+        "EUR",
+        "LAM",
+        "MEA",
+        "MDT",
+        "NAF",
+        "NMR",
+        "PGS",
+        "SCN",
+        "SAM",
+        "SAS",
+        "SEA",
+        "SAF",
+        "WAF",
+        "WST",
+    ]
 )
 
 
@@ -63,9 +92,11 @@ def quad_class_of_root(root_code: str) -> int:
 
 
 @cache
-def _lookup_rows(name: str) -> list[tuple[str, str]]:
+def lookup_rows(name: str) -> list[tuple[str, str]]:
+    """The (code, label) rows of one of GDELT's tab-separated lookup files, header skipped."""
     lines = (REFERENCE / name).read_text(encoding="utf-8").splitlines()[1:]
-    return [tuple(line.rstrip("\r").split("\t", 1)) for line in lines if line.strip()]
+    rows = [line.rstrip("\r").split("\t", 1) for line in lines if line.strip()]
+    return [(code, label) for code, label in rows]
 
 
 # GDELT's lookup has code 106 fused onto the end of line 1056:
@@ -74,9 +105,9 @@ _FUSED = re.compile(r"^(?P<desc>.*?)(?P<code>\d{2,4}):\[(?P<gold>-?\d+(?:\.\d+)?
 
 
 def cameo_codes() -> list[CameoCode]:
-    goldstein = {code: float(value) for code, value in _lookup_rows("CAMEO.goldsteinscale.txt")}
+    goldstein = {code: float(value) for code, value in lookup_rows("CAMEO.goldsteinscale.txt")}
     described: dict[str, str] = {}
-    for code, description in _lookup_rows("CAMEO.eventcodes.txt"):
+    for code, description in lookup_rows("CAMEO.eventcodes.txt"):
         fused = _FUSED.match(description)
         if fused:
             described[code] = fused["desc"].strip()
@@ -108,7 +139,7 @@ def _english_name(iso3: str, fallback: str) -> str:
 def countries() -> list[Country]:
     """Every CAMEO country code with its ISO 3166 alpha-3 code (or itself) and a name."""
     rows = []
-    for cameo, label in _lookup_rows("CAMEO.country.txt"):
+    for cameo, label in lookup_rows("CAMEO.country.txt"):
         if cameo in NON_STATE:
             rows.append(Country(cameo, cameo, label.strip(), False))
             continue
@@ -123,6 +154,7 @@ def all_country_codes() -> list[Country]:
     seen = {c.cameo_code for c in rows}
     for country in pycountry.countries:
         if country.alpha_3 not in seen:
-            rows.append(Country(country.alpha_3, country.alpha_3,
-                                _english_name(country.alpha_3, country.name), True))
+            rows.append(
+                Country(country.alpha_3, country.alpha_3, _english_name(country.alpha_3, country.name), True)
+            )
     return rows
