@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import QUAD_CLASSES
+from dashboard.highlight import text
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ class Brief:
 
 def event_line(row) -> str:
     quad = QUAD_CLASSES.get(int(row.quad_class), ("?", ""))[0]
-    return (f"{row.event_date:%Y-%m-%d} · {row.actor1_name or row.actor1_country} → "
-            f"{row.actor2_name or row.actor2_country}: {row.event_description or row.event_code} "
+    # text(): a missing value is NaN in a DataFrame, and NaN is truthy.
+    return (f"{row.event_date:%Y-%m-%d} · {text(row.actor1_name, text(row.actor1_country, '?'))} → "
+            f"{text(row.actor2_name, text(row.actor2_country, '?'))}: "
+            f"{text(row.event_description, text(row.event_code))} "
             f"({quad}, Goldstein {row.goldstein:+.1f}, {row.num_mentions} mentions)")
 
 
@@ -67,7 +70,7 @@ def to_html(brief: Brief, generated: dt.datetime) -> str:
     events = []
     for row in brief.top_events.itertuples():
         link = row.source_url if isinstance(row.source_url, str) and row.source_url.startswith("http") else None
-        title = e(row.article_title or (link or "no source URL"))
+        title = e(text(row.article_title, link or "no source URL"))
         anchor = f' <a href="{e(link)}">{title}</a>' if link else f" <em>{title}</em>"
         events.append(f'<li><span dir="auto">{e(event_line(row))}</span><br>{anchor}</li>')
     return f"""<!doctype html>

@@ -11,6 +11,19 @@ MAX_LENGTH = 200
 FIRST_DAY, LAST_DAY = dt.date(1979, 1, 1), dt.date(2200, 12, 31)  # GDELT starts in 1979
 
 
+# The queries take dates from 1900 on (queries/runner.py); no data is older than FIRST_DAY.
+EARLIEST_QUERY_DAY = dt.date(1900, 1, 1)
+
+
+def previous_window(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The window of the same length that ends the day before `start`, for "vs previous period".
+    It starts no earlier than EARLIEST_QUERY_DAY: near the first data day the window of a long
+    range would start before any date a query takes (and before any data)."""
+    before_end = start - dt.timedelta(days=1)
+    before_start = before_end - (end - start)
+    return max(before_start, EARLIEST_QUERY_DAY), max(before_end, EARLIEST_QUERY_DAY)
+
+
 def one(params: Mapping[str, object], key: str) -> str | None:
     value = params.get(key)
     if isinstance(value, list):

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import charts, url
 from dashboard.countries import resolve
 from dashboard.data import query, require_events, search
-from dashboard.highlight import marked, plain
+from dashboard.highlight import marked, md, plain, text
 from dashboard.shared import write_url
 
 PAGE_SIZE = 100
@@ -50,7 +50,7 @@ if event_raw and event_id is None:
     notices.append(f"'event' must be a GDELT event id (a whole number); ignored {event_raw[:30]!r}.")
 page = url.integer(url.one(params, "page"), 1, 10**6) or 1
 for notice in notices:
-    st.warning(notice, icon=":material/link_off:")
+    st.warning(md(notice), icon=":material/link_off:")
 
 state: dict[str, str] = {}
 # A link that carries a search opens on its results.
@@ -70,7 +70,7 @@ with events_tab:
             what.append(charts.QUAD_CLASSES[quad][0])
         if code:
             what.append(f"CAMEO {code}")
-        st.subheader(" · ".join(what))
+        st.subheader(md(" · ".join(what)))
         selection = {"a": a, "b": b, "start": start, "end": end,
                      "quad_classes": [quad] if quad else [1, 2, 3, 4], "event_code": code or "any"}
         rows = query("selection_events", **selection, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -126,8 +126,8 @@ with events_tab:
                                   f" · CAMEO {row.event_code} {row.event_description or ''} · confidence "
                                   f"{row.confidence:.2f}"))
                     st.html(f"<blockquote>{plain(row.sentence)}</blockquote>")
-                    st.html(f"<strong>{plain(row.article_title or '(no title)')}</strong>")
-                    st.caption(f"{row.outlet or ''} · {when(row.published_at)} · language {row.language or '?'}")
+                    st.html(f"<strong>{plain(text(row.article_title, '(no title)'))}</strong>")
+                    st.caption(f"{md(row.outlet)} · {when(row.published_at)} · language {md(row.language, '?')}")
                     with st.expander("Article text"):
                         st.html(plain(row.article_body))
                     st.link_button("Open original", row.url, icon=":material/open_in_new:")
@@ -164,8 +164,8 @@ with events_tab:
             st.markdown(f"**Stored articles** ({len(stored)})")
             for article in stored.itertuples():
                 with st.container(border=True):
-                    st.html(f"<strong>{plain(article.title or '(no title)')}</strong>")
-                    st.caption(f"{article.outlet or ''} · {when(article.published_at)} · language {article.language or '?'}")
+                    st.html(f"<strong>{plain(text(article.title, '(no title)'))}</strong>")
+                    st.caption(f"{md(article.outlet)} · {when(article.published_at)} · language {md(article.language, '?')}")
                     st.html(plain(article.body))
                     st.link_button("Open original", article.url, icon=":material/open_in_new:")
 
@@ -196,8 +196,8 @@ with search_tab:
             for article in found.itertuples():
                 with st.container(border=True):
                     st.html(f"<strong>{marked(article.title or article.url, q, width=200)}</strong>")
-                    st.caption(f"{article.outlet or ''} · {when(article.published_at)} · "
-                               f"{article.language or '?'} · score {article.score:.2f}")
+                    st.caption(f"{md(article.outlet)} · {when(article.published_at)} · "
+                               f"{md(article.language, '?')} · score {article.score:.2f}")
                     st.html(marked(article.body, q))
                     st.link_button("Open original", article.url, icon=":material/open_in_new:")
 

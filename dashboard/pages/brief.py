@@ -8,8 +8,9 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import brief as briefs
-from dashboard import charts, pair_state, spikes
+from dashboard import charts, pair_state, spikes, url
 from dashboard.data import current_snapshot, most_active_pair, query, require_events
+from dashboard.highlight import md
 from dashboard.shared import pinned, write_url
 
 countries = query("countries")
@@ -23,14 +24,13 @@ if "from" not in st.query_params:  # no window asked for: the pair's own active 
     if whole["events"]:
         view = replace(view, start=whole["first_event"].date(), end=whole["last_event"].date())
 for notice in view.notices:
-    st.warning(notice, icon=":material/link_off:")
+    st.warning(md(notice), icon=":material/link_off:")
 a, b, start, end = view.a, view.b, view.start, view.end
 grain = view.effective_grain
-length = end - start
 
 now = query("pair_summary", a=a, b=b, start=start, end=end).iloc[0]
-before = query("pair_summary", a=a, b=b, start=start - length - dt.timedelta(days=1),
-               end=start - dt.timedelta(days=1)).iloc[0]
+before_start, before_end = url.previous_window(start, end)
+before = query("pair_summary", a=a, b=b, start=before_start, end=before_end).iloc[0]
 activity = query("pair_activity", a=a, b=b, start=start, end=end, grain=grain)
 per_period = spikes.per_period(activity, start, end, grain)
 flagged = spikes.find_spikes(per_period) if len(activity) else spikes.find_spikes(per_period.iloc[0:0])
@@ -64,7 +64,7 @@ for row in brief.top_events.itertuples():
     url = row.source_url if isinstance(row.source_url, str) and row.source_url.startswith("http") else None
     st.text(briefs.event_line(row))  # plain text: names come from the data
     if url:
-        st.link_button(row.article_title or "Article", url, icon=":material/open_in_new:")
+        st.link_button(md(row.article_title, "Article"), url, icon=":material/open_in_new:")
 st.download_button(
     "Download brief (HTML, opens offline)", briefs.to_html(brief, dt.datetime.now(dt.UTC)),
     file_name=f"brief_{a}_{b}_{start}_{end}.html", mime="text/html", icon=":material/download:", type="primary",

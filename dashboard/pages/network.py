@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import charts, network, url
 from dashboard.countries import resolve
 from dashboard.data import query, require_events
+from dashboard.highlight import md
 from dashboard.selection import clicked_network
 from dashboard.shared import with_pin, write_url
 
@@ -54,7 +55,7 @@ elif focus and focus not in codes:
     notices.append(f"{names.get(focus, focus)} has no events loaded; no country is in focus.")
     focus = None
 for notice in notices:
-    st.warning(notice, icon=":material/link_off:")
+    st.warning(md(notice), icon=":material/link_off:")
 for key, value in seeds.items():
     st.session_state.setdefault(key, value)
 st.session_state.setdefault("net_focus", focus)
@@ -62,23 +63,32 @@ st.session_state.setdefault("net_focus", focus)
 
 def step(direction: int) -> None:
     """Move the window by its own length: steps through years when a year is shown."""
-    a, b = st.session_state.net_range
+    picked_range = st.session_state.net_range
+    if not (isinstance(picked_range, tuple) and len(picked_range) == 2):
+        return  # a range half picked: nothing to step from
+    a, b = picked_range
     span = b - a + dt.timedelta(days=1)
-    if a.month == 1 and a.day == 1 and b == dt.date(a.year, 12, 31):  # whole years step by years
-        years = b.year - a.year + 1
-        st.session_state.net_range = (dt.date(a.year + direction * years, 1, 1),
-                                      dt.date(b.year + direction * years, 12, 31))
-    else:
-        st.session_state.net_range = (a + direction * span, b + direction * span)
+    try:
+        if a.month == 1 and a.day == 1 and b == dt.date(a.year, 12, 31):  # whole years step by years
+            years = b.year - a.year + 1
+            moved = (dt.date(a.year + direction * years, 1, 1), dt.date(b.year + direction * years, 12, 31))
+        else:
+            moved = (a + direction * span, b + direction * span)
+    except (ValueError, OverflowError):  # past year 1 or 9999
+        return
+    if moved[0] >= url.FIRST_DAY and moved[1] <= url.LAST_DAY:  # past the limits the window stays
+        st.session_state.net_range = moved
 
 
 # --- controls ----------------------------------------------------------------------------------
 row = st.columns([0.5, 3, 0.5, 2, 2, 2], vertical_alignment="bottom")
+window_now = st.session_state.get("net_range")
+whole = window_now if isinstance(window_now, tuple) and len(window_now) == 2 else (start, end)
 row[0].button("", icon=":material/skip_previous:", on_click=step, args=(-1,), key="net_prev",
-              help="Previous window of the same length")
+              help="Previous window of the same length", disabled=whole[0] <= url.FIRST_DAY)
 picked = row[1].date_input("Window", key="net_range", min_value=url.FIRST_DAY, max_value=url.LAST_DAY)
 row[2].button("", icon=":material/skip_next:", on_click=step, args=(1,), key="net_next",
-              help="Next window of the same length")
+              help="Next window of the same length", disabled=whole[1] >= url.LAST_DAY)
 start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (start, end)
 min_events = row[3].number_input("Min. events per pair", 1, 10**6, key="net_min")
 top = row[4].number_input("Show top pairs", 10, 2000, step=50, key="net_top")
@@ -160,9 +170,10 @@ else:
                                                      outline=outline, focus=focus), key="net_ego")
     with movers_tab:
         length = end - start + dt.timedelta(days=1)
-        movers = query("pair_movers", start=start, end=end, prev_start=start - length, prev_end=start - dt.timedelta(days=1),
+        prev_start, prev_end = url.previous_window(start, end)
+        movers = query("pair_movers", start=start, end=end, prev_start=prev_start, prev_end=prev_end,
                        min_events=int(min_events), limit=20, states_only=filters["states_only"])
-        st.caption(f"Change against the previous {length.days} days ({start - length} to {start - dt.timedelta(days=1)}). "
+        st.caption(f"Change against the previous {length.days} days ({prev_start} to {prev_end}). "
                    "Click a row to open the pair.")
         picked_row = st.dataframe(
             movers.assign(pair=movers["country_a"] + "–" + movers["country_b"])[

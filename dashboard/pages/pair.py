@@ -3,7 +3,6 @@ every bar clickable down to its events and articles. State lives in the URL."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 import pandas as pd
@@ -12,7 +11,7 @@ import streamlit as st
 from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
 from dashboard.data import most_active_pair, query, require_events
-from dashboard.highlight import plain
+from dashboard.highlight import md, plain
 from dashboard.selection import clicked_bar
 from dashboard.shared import with_pin, write_url
 
@@ -50,7 +49,7 @@ if "a" not in st.query_params:  # no pair asked for: open on the pair's own acti
     if whole.iloc[0]["events"]:
         view = replace(view, start=whole.iloc[0]["first_event"].date(), end=whole.iloc[0]["last_event"].date())
 for notice in view.notices:
-    st.warning(notice, icon=":material/link_off:")
+    st.warning(md(notice), icon=":material/link_off:")
 
 # Widgets are seeded from the URL once per visit; after that they own the state.
 seeds = {"pair_a": view.a, "pair_b": view.b, "pair_range": (view.start, view.end), "pair_grain": view.grain,
@@ -118,7 +117,7 @@ filters = {"quad_classes": list(view.quads), "root_codes": list(view.roots)}
 # --- headline numbers ----------------------------------------------------------------------
 now = query("pair_summary", a=a, b=b, start=start, end=end, **filters).iloc[0]
 length = end - start
-before_start, before_end = start - length - dt.timedelta(days=1), start - dt.timedelta(days=1)
+before_start, before_end = url.previous_window(start, end)
 # A previous window wholly before the loaded data has nothing to compare with: no delta, no query.
 before = (query("pair_summary", a=a, b=b, start=before_start, end=before_end, **filters).iloc[0]
           if before_end >= summary["first_date"].date() else None)
@@ -175,7 +174,7 @@ if coded is not None and len(coded):
             st.html(plain(f"{row_.event_date:%Y-%m-%d} · {arrow} · CAMEO {row_.event_code} "
                           f"{row_.event_description or ''} · confidence {row_.confidence:.2f}"))
             st.html(plain(row_.sentence))  # dir=auto: Arabic reads right to left
-            st.caption(f"{row_.outlet or ''} · {row_.language or '?'} · {DATE_BASIS[row_.date_basis]}")
+            st.caption(f"{md(row_.outlet)} · {md(row_.language, '?')} · {DATE_BASIS[row_.date_basis]}")
             st.page_link("dashboard/pages/articles.py", label="Open the article", icon=":material/article:",
                          query_params=with_pin({"a": a, "b": b, "from": str(row_.event_date), "to": str(row_.event_date)}))
 
