@@ -373,7 +373,7 @@ def page_spike_card(r: Recorder, c: Ctx) -> None:
 def page_network(r: Recorder, c: Ctx, default_view: bool = False) -> None:
     """dashboard/pages/network.py: one calendar year, top 200 (or, default_view, the page as
     opened without parameters: January 1st of the latest year to the latest date, top 80)."""
-    from dashboard import network
+    from dashboard import network_layout as network
 
     r.q("countries", "countries")
     r.q("lake_summary", "lake_summary")
@@ -405,7 +405,7 @@ def page_drill(r: Recorder, c: Ctx, which: str) -> None:
 
 
 def page_search(r: Recorder, c: Ctx) -> None:
-    """dashboard/pages/articles.py with ?q=trade: the page's lookups, then dashboard.data.search."""
+    """dashboard/pages/articles.py with ?q=trade: the page's lookups, then dashboard.lake_access.search."""
     from queries import search as search_index
 
     r.q("countries", "countries")
@@ -413,7 +413,7 @@ def page_search(r: Recorder, c: Ctx) -> None:
     r.q("article_languages", "article_languages")
 
     def searched():
-        # dashboard.data.search: the index check (a catalog read once built), then the query. The lock
+        # dashboard.lake_access.search: the index check (a catalog read once built), then the query. The lock
         # ensure_index returns is not held around runner.run here: the runner takes it itself now.
         bound = r.runner.get("article_search").bind({"q": SEARCH_Q, "language": "any", "limit": 100})
         search_index.ensure_index(r.con)
@@ -474,7 +474,7 @@ SUBSETS = {
 }
 # The Pair page's queries that depend on the pair. The others (reference tables, the loaded
 # dates, the compare options of a window) are the same for every pair, and the app caches
-# them per snapshot (dashboard.data.query): a second pair opened on a running server runs
+# them per snapshot (dashboard.lake_access.query): a second pair opened on a running server runs
 # only these.
 PAIR_OWN = ["pair_summary (now)", "pair_summary (before)", "pair_activity", "coded_events", "python: spikes",
             *(f"spike cards ({n})" for n in range(1, 7))]

@@ -13,9 +13,46 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import shared
-from dashboard.data import current_snapshot, ensure_lake, freshness_line, snapshot_info
+from dashboard.lake_access import current_snapshot, freshness_line, lake_settings, snapshot_info
+from ingest.sample import NO_SAMPLE, build_sample, sample_available
+from ingest.store import ensure_schema
+from lake import connection as lakes
 
 PAGES = Path(__file__).parent / "pages"
+
+
+@st.cache_resource(show_spinner=False)
+def upgrade_lake(lake: Path, where: str) -> None:
+    """A lake from an older version gets its rollups built (one commit), once per process."""
+    con = lakes.connect(lake, read_only=False)
+    try:
+        ensure_schema(con)
+    finally:
+        con.close()
+
+
+def ensure_lake() -> None:
+    """First start on a fresh clone: build the lake from the embedded sample, visibly.
+    A shared (PostgreSQL) lake is never built here: N servers starting at once would race;
+    the data team creates it with the ingest CLI. The entrypoint is the one dashboard file
+    that calls the ingest, and only its public functions (tests/test_layers.py)."""
+    lake, settings = lake_settings()
+    if lakes.lake_exists(settings):
+        upgrade_lake(lake, settings.describe())
+        return
+    if settings.catalog != "sqlite":
+        st.error(f"No lake yet at {settings.describe()}. Create it with `python -m ingest sample` "
+                 "or load data with `python -m ingest gdelt FILE...`, using the same settings.",
+                 icon=":material/error:")
+        st.stop()
+    if not sample_available():  # an installed package, not a clone: nothing to build from
+        st.error(f"No lake yet at {lake}: {NO_SAMPLE}.", icon=":material/error:")
+        st.stop()
+    with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
+        for summary in build_sample(lake):
+            st.write(summary.line())
+        status.update(label="Lake built from the embedded sample", state="complete", expanded=False)
+
 
 st.set_page_config(page_title="Bilateral", page_icon=":material/public:", layout="wide")
 ensure_lake()

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import data as dashboard_data
+from dashboard import lake_access as dashboard_data
 from ingest.load import load
 from lake import connection as lakes
 from lake.sandbox import SandboxedLake
@@ -382,7 +382,7 @@ def test_article_search_runs_from_the_command_line(sample_lake: Path, capsys: py
 
 @pytest.fixture
 def dashboard_search(copy_of_sample_lake: Path, monkeypatch: pytest.MonkeyPatch):
-    """dashboard.data.search (the page's path, through the guarded connection) on a private
+    """dashboard.lake_access.search (the page's path, through the guarded connection) on a private
     copy of the sample lake; returns a plain connection to check the tables with."""
     con = lakes.connect(copy_of_sample_lake)
     _KEEP_OPEN.append(con)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from dashboard import charts, spikes
-from dashboard.brief import Brief, to_html
+from dashboard.brief_html import Brief, to_html
 from dashboard.pair_state import auto_grain
 from lake import connection as lakes
 from queries.runner import run

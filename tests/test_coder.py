@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest import reference
 from ingest.__main__ import main as ingest_main
 from ingest.coder import dates, evaluate
 from ingest.coder.coder import Article, code_article, mentions
 from ingest.coder.words import tokenize
 from lake import connection as lakes
+from lake import reference
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

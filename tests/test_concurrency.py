@@ -232,7 +232,7 @@ def latest_snapshot(lake: Path) -> int:
 
 
 def _dashboard_connection(lake: Path) -> SandboxedLake:
-    """The dashboard's connection (dashboard.data._connection): one per process, read-only,
+    """The dashboard's connection (dashboard.lake_access._connection): one per process, read-only,
     sandboxed, guarded threads, 1 GB."""
     return SandboxedLake(lake, memory_limit="1GB")
 
@@ -269,7 +269,7 @@ def test_readers_with_their_own_connections(copy_of_sample_lake: Path, drops, ti
 
 def test_dashboard_snapshot_lookups_from_concurrent_sessions(sample_lake: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from dashboard import data
+    from dashboard import lake_access as data
 
     monkeypatch.setenv("BILATERAL_LAKE", str(sample_lake))
     latest = latest_snapshot(sample_lake)

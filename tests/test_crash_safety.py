@@ -277,7 +277,7 @@ def test_lake_opens_read_only_after_kill_in_catalog_commit(copy_of_sample_lake: 
                                                            real_rows) -> None:
     lake = copy_of_sample_lake
     before = inspect(lake, [])
-    dashboard = SandboxedLake(lake)  # a dashboard already running (dashboard.data._connection)
+    dashboard = SandboxedLake(lake)  # a dashboard already running (dashboard.lake_access._connection)
     drop = tmp_path / "20151027220000.export.CSV"
     write_drop(drop, real_rows, offset=10**12)
     journal = lake / (lakes.CATALOG_FILE + "-journal")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.brief import event_line, to_html
+from dashboard.brief_html import event_line, to_html
 from dashboard.highlight import md, text
 from dashboard.url import FIRST_DAY, LAST_DAY, previous_window
 from tests.test_brief_html import GENERATED, build_brief

@@ -23,7 +23,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import charts, network
+from dashboard import charts
+from dashboard import network_layout as network
 from dashboard.selection import clicked_network
 from lake import connection as lakes
 from lake.reference import CAMEO_TO_ISO3, NON_STATE

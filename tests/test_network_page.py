@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import network
+from dashboard import network_layout as network
 from queries.runner import run
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -3,7 +3,7 @@
 - Every page takes hostile values in every URL parameter it reads (SQL, 10,000 characters,
   control characters, path traversal, javascript: URLs, %00, HTML) and answers with
   notices: no exception, no traceback text, no javascript: link.
-- The dashboard's connection (dashboard.data.connection()) is read-only and sandboxed, and the
+- The dashboard's connection (dashboard.lake_access.connection()) is read-only and sandboxed, and the
   kernel (Landlock) stops the threads that use it from writing any file.
 - The query runner validates every parameter before it touches the connection: a hostile
   value is a QueryError and nothing runs; free-text values are bound, never pasted.
@@ -126,8 +126,8 @@ def test_mixed_hostile_values_are_inert(open_page, page: str) -> None:
 
 @pytest.fixture(scope="module")
 def dashboard_con(sample_lake: Path):
-    """dashboard.data.connection() on the sample lake, exactly as a page gets it."""
-    from dashboard import data
+    """dashboard.lake_access.connection() on the sample lake, exactly as a page gets it."""
+    from dashboard import lake_access as data
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BILATERAL_LAKE", str(sample_lake))
@@ -214,7 +214,7 @@ def _lake_fingerprint(lake: Path) -> tuple:
 
 @pytest.fixture
 def guarded_copy(copy_of_sample_lake: Path):
-    """The dashboard's connection (dashboard.data._connection) on a private copy of the lake.
+    """The dashboard's connection (dashboard.lake_access._connection) on a private copy of the lake.
     Without a kernel write guard (not Linux, no Landlock) these tests skip, except in CI."""
     guarded = SandboxedLake(copy_of_sample_lake, memory_limit="1GB")
     if not guarded.guarded and not os.environ.get("BILATERAL_CI"):

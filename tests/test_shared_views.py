@@ -334,7 +334,7 @@ def test_data_page_without_rejections_says_so(sample_app) -> None:
 
 
 def test_data_page_says_whether_the_kernel_guards_the_connection(sample_app) -> None:
-    from dashboard import data
+    from dashboard import lake_access as data
 
     at = sample_app("data")
     lake = data.connection()

@@ -8,8 +8,8 @@ import streamlit as st
 
 from dashboard import charts, url
 from dashboard.countries import resolve
-from dashboard.data import query, require_events, search
 from dashboard.highlight import marked, md, plain, text
+from dashboard.lake_access import query, require_events, search
 from dashboard.shared import write_url
 
 PAGE_SIZE = 100

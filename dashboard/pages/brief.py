@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import brief as briefs
+from dashboard import brief_html as briefs
 from dashboard import charts, pair_state, spikes, url
-from dashboard.data import current_snapshot, most_active_pair, query, require_events
 from dashboard.highlight import md
+from dashboard.lake_access import current_snapshot, most_active_pair, query, require_events
 from dashboard.shared import pinned, write_url
 
 countries = query("countries")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, url
-from dashboard.data import connection, feed_freshness, query_latest, rejections
+from dashboard.lake_access import connection, feed_freshness, query_latest, rejections
 from dashboard.shared import write_url
 from lake.connection import lake_dir, settings_for
 

@@ -8,10 +8,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, network, url
+from dashboard import charts, network_layout, url
 from dashboard.countries import resolve
-from dashboard.data import query, require_events
 from dashboard.highlight import md
+from dashboard.lake_access import query, require_events
 from dashboard.selection import clicked_network
 from dashboard.shared import with_pin, write_url
 
@@ -114,8 +114,8 @@ st.caption(
 @st.cache_data(max_entries=64, show_spinner=False)
 def drawn(edges: pd.DataFrame) -> tuple[dict, dict, pd.Series]:
     """Layout and blocs, cached per result: the same edges always give the same picture."""
-    graph = network.build_graph(edges)
-    return network.force_layout(graph), network.communities(graph), network.node_events(edges)
+    graph = network_layout.build_graph(edges)
+    return network_layout.force_layout(graph), network_layout.communities(graph), network_layout.node_events(edges)
 
 
 if edges.empty:
@@ -124,8 +124,8 @@ else:
     positions, blocs, sizes = drawn(edges)
     outline = None
     if layout == "Map":
-        positions = {c: xy for c in sizes.index if (xy := network.centroid(c))}
-        outline = network.world_outline()
+        positions = {c: xy for c in sizes.index if (xy := network_layout.centroid(c))}
+        outline = network_layout.world_outline()
         if missing := [c for c in sizes.index if c not in positions]:
             st.caption(f"Not on the map (no known centroid): {', '.join(missing)}.")
     clicked = clicked_network(st.plotly_chart(
@@ -163,10 +163,10 @@ else:
                              states_only=filters["states_only"])
             left, right = st.columns(2)
             left.plotly_chart(charts.partners_bar(partners, names), key="net_partners")
-            near = network.ego_edges(edges, focus)
+            near = network_layout.ego_edges(edges, focus)
             right.caption(f"2-hop neighbourhood of {names.get(focus, focus)}: {len(near)} pairs among the "
                           "countries within two steps")
-            right.plotly_chart(charts.network_figure(near, positions, blocs, network.node_events(near), names,
+            right.plotly_chart(charts.network_figure(near, positions, blocs, network_layout.node_events(near), names,
                                                      outline=outline, focus=focus), key="net_ego")
     with movers_tab:
         length = end - start + dt.timedelta(days=1)

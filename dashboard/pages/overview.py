@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, spikes
-from dashboard.data import current_snapshot, query, require_events, snapshot_info
+from dashboard.lake_access import current_snapshot, query, require_events, snapshot_info
 from dashboard.shared import pinned, with_pin, write_url
 
 snapshot = pinned() or current_snapshot()

@@ -10,8 +10,8 @@ import streamlit as st
 
 from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
-from dashboard.data import most_active_pair, query, require_events
 from dashboard.highlight import md, plain
+from dashboard.lake_access import most_active_pair, query, require_events
 from dashboard.selection import clicked_bar
 from dashboard.shared import with_pin, write_url
 

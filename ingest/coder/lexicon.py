@@ -18,8 +18,8 @@ from pathlib import Path
 import pycountry
 from babel import Locale
 
-from ingest import reference
 from ingest.coder.words import canonical, phrase_key, tokenize
+from lake import reference
 from queries.text import fold
 
 HERE = Path(__file__).parent

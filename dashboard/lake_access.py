@@ -1,4 +1,6 @@
 """The pages' only door to the data: one lake connection per process, cached query results.
+Reads only: building or upgrading the lake is the entrypoint's (dashboard/app.py) call into the
+ingest's public functions, never made from here.
 
 Results are cached per (query, parameters, snapshot id): a new ingest commit is a new
 snapshot id, so the dashboard shows fresh data without a restart.
@@ -13,40 +15,22 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.shared import pinned
-from ingest.sample import NO_SAMPLE, build_sample, sample_available
-from ingest.store import ensure_schema, read_rejections
 from lake import connection as lakes
+from lake.rejections import read_rejections
 from lake.sandbox import SandboxedLake
+from lake.settings import LakeSettings
 from queries import runner
 from queries import search as search_index
 
 
-def ensure_lake() -> None:
-    """First start on a fresh clone: build the lake from the embedded sample, visibly.
-    A shared (PostgreSQL) lake is never built here: N servers starting at once would race;
-    the data team creates it with the ingest CLI."""
+def lake_settings() -> tuple[Path, LakeSettings]:
+    """The lake this process reads and its settings; bad settings stop the page with one line."""
     lake = lakes.lake_dir()
     try:
-        settings = lakes.settings_for(lake)
-        exists = lakes.lake_exists(settings)
+        return lake, lakes.settings_for(lake)
     except lakes.LakeError as err:
         st.error(str(err), icon=":material/error:")
         st.stop()
-    if exists:
-        upgrade_lake(lake, settings.describe())
-        return
-    if settings.catalog != "sqlite":
-        st.error(f"No lake yet at {settings.describe()}. Create it with `python -m ingest sample` "
-                 "or load data with `python -m ingest gdelt FILE...`, using the same settings.",
-                 icon=":material/error:")
-        st.stop()
-    if not sample_available():  # an installed package, not a clone: nothing to build from
-        st.error(f"No lake yet at {lake}: {NO_SAMPLE}.", icon=":material/error:")
-        st.stop()
-    with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
-        for summary in build_sample(lake):
-            st.write(summary.line())
-        status.update(label="Lake built from the embedded sample", state="complete", expanded=False)
 
 
 def lake_key() -> str:
@@ -57,16 +41,6 @@ def lake_key() -> str:
 
 def connection() -> SandboxedLake:
     return _connection(lake_key())
-
-
-@st.cache_resource(show_spinner=False)
-def upgrade_lake(lake: Path, where: str) -> None:
-    """A lake from an older version gets its rollups built (one commit), once per process."""
-    con = lakes.connect(lake, read_only=False)
-    try:
-        ensure_schema(con)
-    finally:
-        con.close()
 
 
 @st.cache_resource(show_spinner=False)
