@@ -22,6 +22,7 @@ import time
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,7 @@ log = logging.getLogger("bilateral.fetch")
 
 DEFAULT_DAYS = 7  # a lake that never fetched starts this far back, not with a multi-year download
 FETCH_DIR = "fetch"  # beside the lake: the download cache, the cached master lists, the lock
+DOWNLOADERS = 4  # files downloaded at once
 ASSUMED_RATE = 5e6  # bytes/s for --dry-run's time estimate (download and load of GDELT zips here)
 
 
@@ -224,42 +226,76 @@ def _batches(files: list[ListedFile]) -> list[list[ListedFile]]:
     return [sorted(groups[k]) for k in sorted(groups)]
 
 
-def _unzip_counting(zipped: Path, target: Path) -> int:
-    """Unpack a GDELT zip (one member) to `target`; returns its non-blank lines (the rows read)."""
+def _unzip_into(zipped: Path, out) -> int:
+    """Append a GDELT zip's one member to the open file `out`, ending with a newline; returns
+    its lines (the rows read: GDELT's raw files have no header and no blank lines)."""
     with zipfile.ZipFile(zipped) as archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) != 1:
             raise Rejected(zipped.name, f"the zip holds {len(members)} files; a GDELT zip holds exactly one")
-        rows, last = 0, b"\n"
-        with archive.open(members[0]) as src, target.open("wb") as dst:
+        lines, last = 0, b"\n"
+        with archive.open(members[0]) as src:
             while chunk := src.read(1 << 22):
-                dst.write(chunk)
-                rows += chunk.count(b"\n")
+                out.write(chunk)
+                lines += chunk.count(b"\n")
                 last = chunk[-1:]
-        return rows + (last != b"\n")
+        if last != b"\n":
+            out.write(b"\n")
+            lines += 1
+        return lines
 
 
-def _load_batch(lake: Path, batch: list[ListedFile], paths: dict[str, Path], failed: list[tuple[ListedFile, str]],
-                window: tuple[str, dt.datetime, dt.datetime], newest_listed: dt.datetime | None,
-                attempts_so_far: dict[str, int], report: Report, console: Console) -> None:
-    """Load one batch's verified files and commit them with their manifest rows (and the
-    batch's failures and the window it covered) as one snapshot. A file the checks reject is moved to
-    the failures and the rest of the batch is loaded without it."""
-    command = gdelt_feed.COMMAND_OF_STREAM[batch[0].stream]
-    pending = [f for f in batch if f.url in paths]
-    failures = list(failed)
-    with tempfile_dir(lake) as work:
-        plain: dict[str, tuple[ListedFile, Path, int]] = {}
-        for f in pending:
-            target = work / f.name.removesuffix(".zip")
+@dataclass
+class _Part:
+    """One file's lines inside a batch's combined file."""
+    listed: ListedFile
+    first_line: int  # 1-based line of the combined file where this file begins
+    rows: int
+
+
+def _combine(batch: list[ListedFile], paths: dict[str, Path], target: Path,
+             failures: list[tuple[ListedFile, str]]) -> list[_Part]:
+    """One plain file of every verified file of the batch, in slot order: DuckDB reads one file
+    of 100k rows many times faster than 96 files of 1k (each file costs a scan's setup)."""
+    parts: list[_Part] = []
+    line = 1
+    with target.open("wb") as out:
+        for f in batch:
+            if f.url not in paths:
+                continue
+            start = out.tell()
             try:
-                rows = _unzip_counting(paths[f.url], target)
-            except (zipfile.BadZipFile, Rejected, OSError) as err:
+                rows = _unzip_into(paths[f.url], out)
+            except (zipfile.BadZipFile, Rejected, OSError, EOFError) as err:
+                out.seek(start)
+                out.truncate()
                 failures.append((f, f"not a readable GDELT zip ({str(err)[:100]})"))
                 continue
-            plain[str(target)] = (f, target, rows)
+            parts.append(_Part(f, line, rows))
+            line += rows
+    return parts
+
+
+def _part_of(parts: list[_Part], line: int | None) -> _Part | None:
+    found = [p for p in parts if line is not None and p.first_line <= line < p.first_line + p.rows]
+    return found[0] if found else None
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, lake: Path, batch: list[ListedFile], paths: dict[str, Path],
+                failed: list[tuple[ListedFile, str]], window: tuple[str, dt.datetime, dt.datetime],
+                newest_listed: dt.datetime | None, attempts_so_far: dict[str, int], report: Report,
+                console: Console) -> None:
+    """Load one batch's verified files and commit them with their manifest rows (and the
+    batch's failures and the window it covered) as one snapshot. A file the checks reject is
+    moved to the failures and the rest of the batch is loaded without it."""
+    command = gdelt_feed.COMMAND_OF_STREAM[batch[0].stream] if batch else "gdelt"
+    failures = list(failed)
+    with tempfile_dir(lake) as work:
+        first = batch[0] if batch else None
+        combined = work / (f"{first.stream}-{first.slot:%Y%m%d%H%M%S}.CSV" if first else "empty.CSV")
+        parts = _combine(batch, paths, combined, failures)
         while True:
-            entries = [_entry(f, "loaded", attempts_so_far.get(f.url, 0) + 1, rows) for f, _, rows in plain.values()]
+            entries = [_entry(p.listed, "loaded", attempts_so_far.get(p.listed.url, 0) + 1, p.rows) for p in parts]
             entries += [_entry(f, "failed", attempts_so_far.get(f.url, 0) + 1, reason=reason) for f, reason in failures]
 
             def write_manifest(con: duckdb.DuckDBPyConnection, summary: Summary, entries=entries) -> bool:
@@ -268,22 +304,27 @@ def _load_batch(lake: Path, batch: list[ListedFile], paths: dict[str, Path], fai
                 return True
 
             try:
-                if plain:
-                    summary = load(command, list(plain), lake, console, before_commit=write_manifest)
+                if parts:
+                    summary = load(command, [str(combined)], lake, console, before_commit=write_manifest, con=con)
                 else:
-                    summary = _commit_manifest_only(lake, entries, window, newest_listed)
+                    summary = _commit_manifest_only(con, entries, window, newest_listed)
             except Rejected as rejection:
-                bad = plain.pop(rejection.file, None)
-                if bad is None:
-                    raise
-                store.record_rejection(lake, "fetch", [bad[0].url], str(rejection))
-                failures.append((bad[0], f"rejected: {rejection}"))
-                log.warning("rejected %s: %s", bad[0].name, rejection)
+                bad = _part_of(parts, rejection.line)
+                if bad is None:  # not a row's fault (e.g. the layout): every file of the batch shares it
+                    bad = parts[0]
+                    reason = Rejected(bad.listed.name, rejection.problem, column=rejection.column, hint=rejection.hint)
+                else:
+                    reason = Rejected(bad.listed.name, rejection.problem, line=rejection.line - bad.first_line + 1,
+                                      column=rejection.column, hint=rejection.hint)
+                store.record_rejection(lake, "fetch", [bad.listed.url], str(reason))
+                failures.append((bad.listed, f"rejected: {reason}"))
+                log.warning("rejected %s", reason)
+                parts = _combine([p.listed for p in parts if p is not bad], paths, combined, failures)
                 continue
             break
-    for f, _, _ in plain.values():
-        paths[f.url].unlink(missing_ok=True)  # loaded: the cache copy has done its job
-    report.loaded += len(plain)
+    for p in parts:
+        paths[p.listed.url].unlink(missing_ok=True)  # loaded: the cache copy has done its job
+    report.loaded += len(parts)
     report.failed += [(f.name, reason) for f, reason in failures]
     for table, n in summary.added.items():
         report.added[table] += n
@@ -302,19 +343,15 @@ def tempfile_dir(lake: Path) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _commit_manifest_only(lake: Path, entries: list[dict], window: tuple[str, dt.datetime, dt.datetime],
-                          newest_listed: dt.datetime | None) -> Summary:
+def _commit_manifest_only(con: duckdb.DuckDBPyConnection, entries: list[dict],
+                          window: tuple[str, dt.datetime, dt.datetime], newest_listed: dt.datetime | None) -> Summary:
     """A batch with nothing to load (every file failed): record the failures."""
     summary = Summary("fetch", [])
-    con = lakes.connect(lake, read_only=False)
-    try:
-        with store.one_commit(con, f"fetch: {len(entries)} file record(s), nothing loaded", command="fetch"):
-            _manifest_rows(con, entries)
-            _window_rows(con, [window], newest_listed)
-            store.mark_commit(con)
-        summary.snapshot = lakes.current_snapshot(con)
-    finally:
-        con.close()
+    with store.one_commit(con, f"fetch: {len(entries)} file record(s), nothing loaded", command="fetch"):
+        _manifest_rows(con, entries)
+        _window_rows(con, [window], newest_listed)
+        store.mark_commit(con)
+    summary.snapshot = lakes.current_snapshot(con)
     return summary
 
 
@@ -350,16 +387,17 @@ def fetch(lake: Path, streams: list[str], start: dt.datetime | None = None, end:
     """One fetch (see the module's docstring). Raises FetchError when nothing can start."""
     console = console or Console(stderr=True)
     began = time.perf_counter()
-    cache = lake / FETCH_DIR / "files"
-    with (contextlib.nullcontext() if dry_run else _lock(lake)), download.client() as http:
+    with contextlib.ExitStack() as stack:
+        if not dry_run:
+            stack.enter_context(_lock(lake))
+        http = stack.enter_context(download.client())
         manifest: dict[str, tuple[str, int]] = {}
         recorded: dict[str, dt.datetime] = {}
+        con = None
         if not dry_run or lakes.lake_exists(lake):  # a dry run creates no lake
             con = open_lake(lake)
-            try:
-                manifest, recorded = _manifest(con), newest_recorded(con)
-            finally:
-                con.close()
+            stack.callback(con.close)
+            manifest, recorded = _manifest(con), newest_recorded(con)
         try:
             todo = plan(manifest, recorded, http, lake, streams, start, end)
         except download.DownloadFailed as err:
@@ -367,43 +405,72 @@ def fetch(lake: Path, streams: list[str], start: dt.datetime | None = None, end:
         report = Report(todo)
         for line in todo.bad_lines[:5]:
             log.warning("skipped an unreadable line of GDELT's list: %s", line)
-        if dry_run:
+        if dry_run or con is None:
             return report
-        attempts_so_far = {url: n for url, (_, n) in manifest.items()}
-        batches = _batches(todo.files)
-        # A stream's last batch also records the whole window the fetch looked at, so that days
-        # with no listed file at all read as "not listed by GDELT", not "not fetched".
-        last_of_stream = {b[0].stream: i for i, b in enumerate(batches)}
-        with _progress(console) as progress:
-            task = progress.add_task("fetching GDELT", total=todo.bytes, events=0)
-            for index, batch in enumerate(batches):
-                if stop is not None and stop.is_set():
-                    break
-                paths: dict[str, Path] = {}
-                failed: list[tuple[ListedFile, str]] = []
-                for f in batch:
-                    try:
-                        got = download.download(http, download_url_of(f), cache / f.name, f.size, f.md5)
-                    except download.DownloadFailed as err:
-                        failed.append((f, str(err)))
-                        log.warning("failed %s: %s", f.name, err)
-                        progress.advance(task, f.size or 0)
-                        continue
-                    paths[f.url] = got.path
-                    if got.downloaded:
-                        report.bytes_downloaded += got.size
-                    progress.advance(task, f.size or 0)
-                before = dict(report.added)
-                whole = last_of_stream[batch[0].stream] == index and batch[0].stream != "v1.events"
-                window = _whole_window(batch[0].stream, todo) if whole else _window_of(batch, todo)
-                _load_batch(lake, batch, paths, failed, window, todo.newest_listed, attempts_so_far, report, console)
-                progress.update(task, events=report.added.get("events", 0))
-                if not console.is_terminal:
-                    added = {t: n - before.get(t, 0) for t, n in report.added.items() if n - before.get(t, 0)}
-                    log.info("%s %s: %d file(s), added %s", batch[0].stream, batch[0].day, len(batch),
-                             ", ".join(f"{n:,} {t}" for t, n in added.items()) or "nothing new")
+        _prune_cache(lake / FETCH_DIR / "files", {f.name for f in todo.files})
+        _run_batches(con, lake, http, todo, manifest, report, console, stop)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _prune_cache(cache: Path, wanted: set[str]) -> None:
+    """Drop what a killed fetch left in the cache that this one will not use: files it loaded
+    before it could delete them, and cut-short .part downloads."""
+    if cache.is_dir():
+        for path in cache.iterdir():
+            if path.name not in wanted:
+                path.unlink(missing_ok=True)
+
+
+def _run_batches(con: duckdb.DuckDBPyConnection, lake: Path, http: httpx.Client, todo: Plan,
+                 manifest: dict[str, tuple[str, int]], report: Report, console: Console,
+                 stop: threading.Event | None) -> None:
+    """Download and load the plan's batches in order. The next batch downloads (on threads)
+    while this one loads, so the network and DuckDB work at the same time."""
+    cache = lake / FETCH_DIR / "files"
+    attempts_so_far = {url: n for url, (_, n) in manifest.items()}
+    batches = _batches(todo.files)
+    # A stream's last batch also records the whole window the fetch looked at, so that days
+    # with no listed file at all read as "not listed by GDELT", not "not fetched".
+    last_of_stream = {b[0].stream: i for i, b in enumerate(batches)}
+
+    def get(f: ListedFile) -> download.Fetched:
+        return download.download(http, download_url_of(f), cache / f.name, f.size, f.md5)
+
+    with _progress(console) as progress, ThreadPoolExecutor(DOWNLOADERS, thread_name_prefix="fetch") as pool:
+        task = progress.add_task("fetching GDELT", total=todo.bytes, events=0)
+        pending = [pool.submit(get, f) for f in batches[0]] if batches else []
+        for index, batch in enumerate(batches):
+            futures = pending
+            if index + 1 < len(batches) and not (stop is not None and stop.is_set()):
+                pending = [pool.submit(get, f) for f in batches[index + 1]]
+            else:
+                pending = []
+            paths: dict[str, Path] = {}
+            failed: list[tuple[ListedFile, str]] = []
+            for f, future in zip(batch, futures, strict=True):
+                try:
+                    got = future.result()
+                except download.DownloadFailed as err:
+                    failed.append((f, str(err)))
+                    log.warning("failed %s: %s", f.name, err)
+                else:
+                    paths[f.url] = got.path
+                    report.bytes_downloaded += got.size if got.downloaded else 0
+                progress.advance(task, f.size or 0)
+            if stop is not None and stop.is_set():
+                break  # downloads in the cache are reused by the next fetch
+            before = dict(report.added)
+            whole = last_of_stream[batch[0].stream] == index and batch[0].stream != "v1.events"
+            window = _whole_window(batch[0].stream, todo) if whole else _window_of(batch, todo)
+            _load_batch(con, lake, batch, paths, failed, window, todo.newest_listed, attempts_so_far, report, console)
+            progress.update(task, events=report.added.get("events", 0))
+            if not console.is_terminal:
+                added = {t: n - before.get(t, 0) for t, n in report.added.items() if n - before.get(t, 0)}
+                log.info("%s %s: %d file(s), added %s", batch[0].stream, batch[0].day, len(batch),
+                         ", ".join(f"{n:,} {t}" for t, n in added.items()) or "nothing new")
+        for future in pending:
+            future.cancel()
 
 
 def _window_of(batch: list[ListedFile], todo: Plan) -> tuple[str, dt.datetime, dt.datetime]:

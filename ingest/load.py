@@ -111,13 +111,18 @@ def _stage_file(con: duckdb.DuckDBPyConnection, command: str, name: str, index: 
 
 
 def load(command: str, paths: list[str], lake: Path, console: Console | None = None, code: bool = True,
-         before_commit: BeforeCommit | None = None) -> Summary:
+         before_commit: BeforeCommit | None = None, con: duckdb.DuckDBPyConnection | None = None) -> Summary:
     """Load files as one commit. Raises Rejected, having committed nothing. New articles are
-    coded into events (coded_events) in the same commit unless `code` is false."""
+    coded into events (coded_events) in the same commit unless `code` is false. With `con` (a
+    writable lake connection whose schema is ensured; the fetcher keeps one for many loads) the
+    load uses it and leaves it open."""
     console = console or Console(stderr=True)
-    con = lakes.connect(lake, read_only=False, create=True)
+    own = con is None
+    if con is None:
+        con = lakes.connect(lake, read_only=False, create=True)
     try:
-        store.ensure_schema(con)
+        if own:
+            store.ensure_schema(con)
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             try:
                 summary = (_load_events_in_one_pass(con, command, paths, console, before_commit)
@@ -134,7 +139,17 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
             # else another load committed after our duplicate check: check again
         raise BusyLake(f"other loads committed first {COMMIT_ATTEMPTS} times in a row")
     finally:
-        con.close()
+        if own:
+            con.close()
+        else:
+            _drop_temporary(con)
+
+
+def _drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
+    """A kept connection must not carry one load's staged rows into the next."""
+    for name, kind in con.execute("select view_name, 'view' from duckdb_views() where temporary union all "
+                                  "select table_name, 'table' from duckdb_tables() where temporary").fetchall():
+        con.execute(f'drop {kind} if exists temp."{name}"')
 
 
 def _write_search_index(con: duckdb.DuckDBPyConnection, console: Console) -> None:
