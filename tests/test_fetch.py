@@ -324,3 +324,18 @@ def test_a_lake_that_never_fetched_says_so_in_the_sidebar(sample_lake, monkeypat
     last = query(sample_lake, "select max(event_date) from lake.events")[0][0]
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert f"Data to {last:%Y-%m-%d}" in sidebar and "Not following GDELT's feed" in sidebar
+
+
+def test_a_file_with_a_bad_row_is_rejected_by_name_and_line_and_its_day_still_loads(gdelt, tmp_path):
+    lake = tmp_path / "lake"
+    rows = EXPORT_2015.splitlines()[:50]
+    fields = rows[6].split(b"\t")
+    fields[29] = b"7"  # QuadClass: only 1-4 exist
+    rows[6] = b"\t".join(fields)
+    gdelt.add_v2(dt.datetime(2019, 1, 21, 21, 45), "export", b"\n".join(rows) + b"\n")
+    assert fetch(lake, "--from", "2019-01-21", "--to", "2019-01-21", "--streams", "events") == 4
+    status, _, reason, _, _ = manifest(lake)["20190121214500.export.CSV.zip"]
+    assert status == "failed"
+    assert "20190121214500.export.CSV.zip, line 7, column QuadClass" in reason and "'7'" in reason
+    assert {r[0] for r in query(lake, "select event_id from lake.events")} == ids_of(EXPORT_2019)
+    assert manifest(lake)["20190121220000.export.CSV.zip"][:2] == ("loaded", len(EXPORT_2019.splitlines()))
