@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.charts import QUAD_CLASSES
-from dashboard.highlight import marked, plain
+from dashboard.highlight import marked, md, plain
 from ingest.layouts import EVENTS_V1, EVENTS_V2, MENTIONS
 from ingest.load import load
 from lake import connection as lakes
@@ -331,7 +331,7 @@ def test_url_event_opens_that_event_with_its_stored_article(articles_page, sampl
     assert "**Stored articles** (1)" in [m.value for m in at.markdown]
     # A metadata-only row: its outlet is the url's domain, its date the stored one, no text.
     domain = urlparse(url).netloc.removeprefix("www.")
-    assert any(c.value.startswith(f"{domain} · {stored[url]['published_at']}") for c in at.caption)
+    assert any(c.value.startswith(f"{md(domain)} · {stored[url]['published_at']}") for c in at.caption)
     assert "<strong>" + plain("(no title)") + "</strong>" in [h.value for h in at.get("html")]
 
 

@@ -65,12 +65,12 @@ with events_tab:
             state["quad"] = str(quad)
         if code:
             state["code"] = code
-        what = [f"{names.get(a, a)} – {names.get(b, b)}", f"{start} to {end}"]
+        what = [f"{md(names.get(a, a))} – {md(names.get(b, b))}", f"{start} to {end}"]
         if quad:
             what.append(charts.QUAD_CLASSES[quad][0])
         if code:
             what.append(f"CAMEO {code}")
-        st.subheader(md(" · ".join(what)))
+        st.subheader(" · ".join(what))
         selection = {"a": a, "b": b, "start": start, "end": end,
                      "quad_classes": [quad] if quad else [1, 2, 3, 4], "event_code": code or "any"}
         rows = query("selection_events", **selection, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
