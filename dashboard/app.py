@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import shared
-from dashboard.lake_access import current_snapshot, freshness_line, lake_settings, snapshot_info
+from dashboard.lake_access import begin_run, freshness_line, lake_settings, snapshot_info
 from ingest.sample import NO_SAMPLE, build_sample, sample_available
 from ingest.store import ensure_schema
 from lake import connection as lakes
@@ -77,7 +77,7 @@ if not st.session_state.get("plotly_warm"):
     plotly_warmup.plotly_chart(go.Figure(layout={"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}),
                                height=10, config={"staticPlot": True, "displayModeBar": False})
 
-latest = current_snapshot()
+latest = begin_run()  # read once: every query of this run reads this snapshot or the pinned one
 pin_notice = shared.read_pin(latest)
 with st.sidebar:
     st.markdown("### Bilateral")

@@ -2,8 +2,11 @@
 Reads only: building or upgrading the lake is the entrypoint's (dashboard/app.py) call into the
 ingest's public functions, never made from here.
 
-Results are cached per (query, parameters, snapshot id): a new ingest commit is a new
-snapshot id, so the dashboard shows fresh data without a restart.
+One page run reads one snapshot: the entrypoint calls begin_run() first, which reads the
+lake's latest snapshot id once; every query of that run then reads the pinned snapshot or that
+one, never "whatever is latest now", so a load committing mid-run cannot mix two snapshots on
+one screen. Results are cached per (query, parameters, snapshot id): a new ingest commit is a
+new snapshot id, so the next run shows fresh data without a restart.
 """
 
 from __future__ import annotations
@@ -52,22 +55,43 @@ def _connection(key: str) -> SandboxedLake:
                          memory_limit=os.environ.get("BILATERAL_MEMORY_LIMIT", "1GB"))
 
 
-def current_snapshot() -> int:
+_RUN_LATEST = "_run_latest_snapshot"  # session state: the latest snapshot as this run found it
+
+
+def read_latest_snapshot() -> int:
+    """The lake's latest snapshot id, read from the catalog now."""
     return connection().run(lakes.current_snapshot)
 
 
+def begin_run() -> int:
+    """Called by the entrypoint at the start of every run: read the latest snapshot once."""
+    latest = read_latest_snapshot()
+    st.session_state[_RUN_LATEST] = latest
+    return latest
+
+
+def current_snapshot() -> int:
+    """The latest snapshot as this run found it when it started (not re-read: see the docstring)."""
+    latest = st.session_state.get(_RUN_LATEST)
+    return latest if latest is not None else begin_run()  # a script run without the entrypoint
+
+
+def run_snapshot() -> int:
+    """The snapshot every query of this run reads: the pinned one, else the run's latest."""
+    pin = pinned()
+    return pin if pin is not None else current_snapshot()
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
-def _run_cached(name: str, params: tuple[tuple[str, object], ...], snapshot: int, pinned: bool,
-                lake: str) -> pd.DataFrame:
-    return _connection(lake).run(runner.run, name, dict(params), snapshot=snapshot if pinned else None)
+def _run_cached(name: str, params: tuple[tuple[str, object], ...], snapshot: int, lake: str) -> pd.DataFrame:
+    return _connection(lake).run(runner.run, name, dict(params), snapshot=snapshot)
 
 
 def query(name: str, snapshot: int | None = None, **params: object) -> pd.DataFrame:
-    """Run a named query (queries/<name>.sql) on the latest data, or on the pinned snapshot."""
-    snapshot = snapshot if snapshot is not None else pinned()
-    key = snapshot if snapshot is not None else current_snapshot()
+    """Run a named query (queries/<name>.sql) on this run's snapshot (or on `snapshot`)."""
+    snapshot = snapshot if snapshot is not None else run_snapshot()
     try:
-        return _run_cached(name, tuple(sorted(params.items())), key, snapshot is not None, lake_key())
+        return _run_cached(name, tuple(sorted(params.items())), snapshot, lake_key())
     except runner.QueryError as err:  # e.g. stopped at the time limit: one line, not a traceback
         st.error(str(err), icon=":material/timer_off:")
         st.stop()
@@ -80,10 +104,10 @@ def search(name: str, **params: object) -> pd.DataFrame | None:
         bound = runner.get(name).bind(params)
     except runner.QueryError:
         return None
-    return connection().run(_search, name, bound, pinned())
+    return connection().run(_search, name, bound, run_snapshot())
 
 
-def _search(con, name: str, bound: dict, snapshot: int | None) -> pd.DataFrame:
+def _search(con, name: str, bound: dict, snapshot: int) -> pd.DataFrame:
     with search_index.ensure_index(con):
         return runner.run(con, name, bound, snapshot=snapshot)
 
@@ -112,7 +136,7 @@ def most_active_pair(summary: pd.Series) -> tuple[str, str]:
 
 
 def query_latest(name: str, **params: object) -> pd.DataFrame:
-    """A named query on the latest data whatever is pinned (the Data page's history)."""
+    """A named query on the run's latest data whatever is pinned (the Data page's history)."""
     return query(name, snapshot=current_snapshot(), **params)
 
 

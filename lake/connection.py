@@ -456,23 +456,27 @@ def latest_change(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str 
 
 
 def snapshot_alias(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:
-    """Attach the lake as of `snapshot` (read-only, once per process) and return its name."""
-    owner = id(con)
+    """Attach the lake as of `snapshot` (read-only, once per process) and return its name.
+    Once attached, no catalog read: the dashboard reads every query of a page run this way."""
     if snapshot < 0:
         raise LakeError(f"snapshot {snapshot} does not exist; snapshots start at 0")
-    latest = current_snapshot(con)
-    if snapshot > latest:
-        raise LakeError(f"snapshot {snapshot} does not exist; the latest is {latest}")
     alias = f"lake_at_{int(snapshot)}"
-    con = con.cursor()  # shared connection: work on a cursor; ATTACH applies to the whole instance
-    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
-    if alias not in attached:
+    cursor = con.cursor()  # shared connection: work on a cursor; ATTACH applies to the whole instance
+    try:
+        if alias in _attached(cursor):
+            return alias
+        latest = current_snapshot(con)
+        if snapshot > latest:
+            raise LakeError(f"snapshot {snapshot} does not exist; the latest is {latest}")
         try:
-            _attach(con, _SETTINGS_OF[owner], alias, read_only=True, create=False, snapshot=snapshot)
+            _attach(cursor, _SETTINGS_OF[id(con)], alias, read_only=True, create=False, snapshot=snapshot)
         except LakeError:  # another thread may have attached it a moment ago
-            if alias not in {
-                r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
-            }:
+            if alias not in _attached(cursor):
                 raise
-    con.close()
-    return alias
+        return alias
+    finally:
+        cursor.close()
+
+
+def _attached(cursor: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in cursor.execute("SELECT database_name FROM duckdb_databases()").fetchall()}

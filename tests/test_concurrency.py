@@ -280,7 +280,7 @@ def test_dashboard_snapshot_lookups_from_concurrent_sessions(sample_lake: Path,
     def session() -> None:
         for _ in range(25):
             try:
-                snapshot = data.current_snapshot()
+                snapshot = data.read_latest_snapshot()
                 info = data.snapshot_info(snapshot)
                 if snapshot != latest or info["snapshot"] != latest or info["time"] is None:
                     wrong.append((snapshot, info))
