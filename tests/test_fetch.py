@@ -339,3 +339,25 @@ def test_a_file_with_a_bad_row_is_rejected_by_name_and_line_and_its_day_still_lo
     assert "20190121214500.export.CSV.zip, line 7, column QuadClass" in reason and "'7'" in reason
     assert {r[0] for r in query(lake, "select event_id from lake.events")} == ids_of(EXPORT_2019)
     assert manifest(lake)["20190121220000.export.CSV.zip"][:2] == ("loaded", len(EXPORT_2019.splitlines()))
+
+
+def test_a_large_gdelt_load_is_written_in_bounded_inserts_of_one_commit(tmp_path, monkeypatch):
+    """Many files in one `ingest gdelt`: several INSERTs (one sort each), one snapshot, same rows."""
+    from ingest import events
+
+    files = []
+    for name, text in (("a.export.CSV", EXPORT_2015), ("b.export.CSV", EXPORT_2017), ("c.export.CSV", EXPORT_2019)):
+        (tmp_path / name).write_bytes(text)
+        files.append(str(tmp_path / name))
+    chunks = []
+    real_insert = events._insert_chunk
+    monkeypatch.setattr(events, "CHUNK_BYTES", len(EXPORT_2015) + 1)  # one file per INSERT here
+    monkeypatch.setattr(events, "_insert_chunk", lambda con, sources, group: chunks.append(group) or
+                        real_insert(con, sources, group))
+    lake = tmp_path / "lake"
+    assert ingest_main(["--lake", str(lake), "gdelt", *files]) == 0
+    assert chunks == [[0], [1], [2]]
+    stored = {r[0] for r in query(lake, "select event_id from lake.events")}
+    assert stored == ids_of(EXPORT_2015) | ids_of(EXPORT_2017) | ids_of(EXPORT_2019)
+    assert query(lake, "select count(*) from lake.snapshots() where snapshot_id > 1")[0][0] == 1
+    assert query(lake, "select sum(events) from lake.day_volume")[0][0] == len(stored)
