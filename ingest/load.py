@@ -263,7 +263,7 @@ def _commit(con: duckdb.DuckDBPyConnection, summary: Summary) -> Summary:
     paths = summary.files
     try:
         names = ", ".join(Path(p).name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
-        what = ", ".join(f"+{n:,} {t}" for t, n in summary.added.items())
+        what = ", ".join(f"+{n:,} {t}" for t, n in summary.added.items()) or "no new rows"
         store.set_commit_message(
             con, f"{summary.command}: {what} from {names}",
             {"command": summary.command, "files": [Path(p).name for p in paths], "added": summary.added,

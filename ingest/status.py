@@ -34,9 +34,23 @@ def collect(lake: Path) -> dict:
             "event_dates": {"first": first, "last": last},
             "snapshots": snapshots,
             "rejections": read_rejections(lake, limit=5),
+            "feed": _feed(con),
         }
     finally:
         con.close()
+
+
+def _feed(con) -> list[dict]:
+    """Per stream `ingest fetch` follows: newest slot loaded, files loaded and failed."""
+    if not con.execute("select count(*) from duckdb_tables() where database_name = 'lake' "
+                       "and table_name = 'fetched_files'").fetchone()[0]:
+        return []  # a lake from before the fetcher
+    rows = con.execute(
+        "select stream, max(slot) filter (where status = 'loaded'), count(*) filter (where status = 'loaded'), "
+        "count(*) filter (where status = 'failed') from lake.fetched_files group by stream order by stream"
+    ).fetchall()
+    return [{"stream": s, "newest_slot": str(newest)[:16] if newest else None, "loaded_files": ok,
+             "failed_files": failed} for s, newest, ok, failed in rows]
 
 
 def render(report: dict, console: Console) -> None:
@@ -50,5 +64,11 @@ def render(report: dict, console: Console) -> None:
     for snap in report["snapshots"]:
         history.add_row(str(snap["snapshot"]), snap["time"], snap["message"])
     console.print(history)
+    if report["feed"]:
+        feed = Table("stream", "newest slot loaded (UTC)", "files loaded", "files failed",
+                     title="GDELT feed (ingest fetch; the Data page lists the failures)")
+        for row in report["feed"]:
+            feed.add_row(row["stream"], row["newest_slot"] or "", f"{row['loaded_files']:,}", f"{row['failed_files']:,}")
+        console.print(feed)
     for rejection in report["rejections"]:
         console.print(f"[red]rejected[/] {rejection['time']} {rejection['reason']}")

@@ -361,3 +361,15 @@ def test_a_large_gdelt_load_is_written_in_bounded_inserts_of_one_commit(tmp_path
     assert stored == ids_of(EXPORT_2015) | ids_of(EXPORT_2017) | ids_of(EXPORT_2019)
     assert query(lake, "select count(*) from lake.snapshots() where snapshot_id > 1")[0][0] == 1
     assert query(lake, "select sum(events) from lake.day_volume")[0][0] == len(stored)
+
+
+def test_status_reports_the_feed(gdelt, tmp_path, capsys):
+    import json
+
+    lake = tmp_path / "lake"
+    gdelt.fault("20171126081500.export.CSV.zip", "404")
+    assert fetch(lake, "--from", "2017-11-26", "--to", "2019-01-21", "--streams", "events") == 4
+    capsys.readouterr()
+    assert ingest_main(["--lake", str(lake), "status", "--format", "json"]) == 0
+    feed = json.loads(capsys.readouterr().out)["feed"]
+    assert feed == [{"stream": "v2.events", "newest_slot": "2019-01-21 22:00", "loaded_files": 1, "failed_files": 1}]
