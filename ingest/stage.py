@@ -25,17 +25,18 @@ def needed_columns(*sql_fragments: str) -> list[str]:
     return sorted({name for fragment in sql_fragments for name in _QUOTED.findall(fragment)})
 
 
-_DIGITS = "'+-0123456789'"
+_WHOLE = "'[+-]?[0-9]+'"
 
 
 def whole_number(col: str, kind: str = "integer") -> str:
     """A GDELT column as a whole number, or null when it is anything else. DuckDB's cast would
     round "479491240.4" and read "0x1C", "479_491_239" or "1e3": one event's content on another
-    event's id. Digits with an optional sign only; the cast is tried on the raw text first and
-    trim() paid only where that fails (COALESCE evaluates its second argument only for nulls)."""
+    event's id. Digits with an optional sign only; trim() is paid only where the raw text is not
+    that (empty fields, odd spaces). (ltrim(x, '0123456789') = '' did the same at 10x the cost:
+    7 s more per million rows.)"""
     c = f'"{col}"'
-    return (f"coalesce(try_cast(case when ltrim({c}, {_DIGITS}) = '' then {c} end as {kind}), "
-            f"try_cast(case when ltrim(trim({c}), {_DIGITS}) = '' then trim({c}) end as {kind}))")
+    return (f"case when regexp_full_match({c}, {_WHOLE}) then try_cast({c} as {kind}) "
+            f"when regexp_full_match(trim({c}), {_WHOLE}) then try_cast(trim({c}) as {kind}) end")
 
 
 def not_whole(col: str, typed: str) -> str:
