@@ -177,7 +177,10 @@ def freshness_line(snapshot: int, committed: pd.Timestamp) -> str:
         behind = age(pd.Timestamp.now(tz="UTC").tz_localize(None) - data_to)
         failed = int(feed["failed_files"].sum())
         note = f" · {failed:,} file(s) failed (Data page)" if failed else ""
-        return f"GDELT up to {data_to:%Y-%m-%d %H:%M} UTC · lake {behind} behind{note} · snapshot {snapshot}"
+        last = query("lake_summary", snapshot=snapshot).iloc[0]["last_date"]
+        events_to = f" · events dated to {last:%Y-%m-%d}" if pd.notna(last) and last > data_to else ""
+        return (f"GDELT up to {data_to:%Y-%m-%d %H:%M} UTC · lake {behind} behind{note}{events_to} · "
+                f"snapshot {snapshot}")
     summary = query("lake_summary", snapshot=snapshot).iloc[0]
     data_to = f"data to {summary['last_date']:%Y-%m-%d}, " if pd.notna(summary["last_date"]) else "no events yet, "
     return (f"{data_to[0].upper()}{data_to[1:]}loaded {committed:%Y-%m-%d %H:%M} UTC, snapshot {snapshot}. "

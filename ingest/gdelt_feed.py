@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 DEFAULT_BASE_URL = "http://data.gdeltproject.org/"
 SLOT = dt.timedelta(minutes=15)
-V2_START = dt.datetime(2015, 2, 18, 23)  # GDELT 2.0's first slot; 1.0 files are used before it
+V2_START = dt.datetime(2015, 2, 18, 22, 45)  # GDELT 2.0 starts here (translingual 22:45, English 23:00); 1.0 before
 V1_DAILY_START = dt.date(2013, 4, 1)
 
 # The streams a user names (--streams) and the manifest's stream of each file kind.

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from lake.connection import LAKE_ALIAS, read_retrying, snapshot_alias, wait_for_commit
+from queries import macros
 from queries.text import search_form
 
 SQL_DIR = Path(__file__).resolve().parent
@@ -95,6 +96,11 @@ class Param:
             if not any(ch.isalnum() for ch in folded):
                 raise QueryError(f"--{self.name}: give at least one word to search for")
             return folded
+        if kind == "language":  # ISO 639-3, as GDELT's translingual stream names a source language
+            code = text.lower()
+            if code != "any" and not re.fullmatch(r"[a-z]{3}", code):
+                raise QueryError(f"--{self.name}: {text!r} is not a 3-letter language code such as ara (or 'any')")
+            return code
         if kind == "cameo":
             if text != "any" and not re.fullmatch(r"\d{2,4}", text):
                 raise QueryError(f"--{self.name}: {text!r} is not a CAMEO code such as 042 (or 'any')")
@@ -242,6 +248,7 @@ def run(
     wait_for_commit(con)  # a writer committing now would otherwise find the catalog locked
     cursor = con.cursor()  # a cursor per query: safe across Streamlit's threads
     try:
+        macros.define(cursor)  # the shared rules (in_pair, initiator, ...): queries/shared/macros.sql
         # A cursor starts in the default database: point it at the lake, or at a pinned snapshot.
         alias = LAKE_ALIAS if snapshot is None else snapshot_alias(con, int(snapshot))
         cursor.execute(f"USE {alias}")

@@ -6,16 +6,18 @@
 -- @param end date                           last event date, YYYY-MM-DD
 -- @param quad_classes ints(1,4) = all       quad classes to keep
 -- @param event_code cameo = any             one CAMEO code (e.g. 042), or any
+-- @param source_language language = any     only events reported in this source language (ISO 639-3, e.g. ara), or any
 -- @param limit int(1,1000) = 100            rows per page
 -- @param offset int(0,100000000) = 0        rows to skip (page x limit)
 with selected as (
     select *, count(*) over () as total_rows
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
-      and pair_a <> pair_b
+    where in_pair(pair_a, pair_b, $a, $b)
       and event_date between $start and $end
       and list_contains($quad_classes, quad_class)
       and ($event_code = 'any' or event_code = $event_code)
+      and ($source_language = 'any' or event_id in (
+          select m.event_id from mentions m where m.language = $source_language))
 ),
 
 final as (

@@ -10,6 +10,7 @@ from dashboard import charts, url
 from dashboard.countries import resolve
 from dashboard.highlight import marked, md, plain, text
 from dashboard.lake_access import query, require_events, search
+from dashboard.languages import language_name
 from dashboard.shared import write_url
 
 PAGE_SIZE = 100
@@ -49,6 +50,10 @@ event_id = url.integer(event_raw, 0, 9 * 10**18) if event_raw else None
 if event_raw and event_id is None:
     notices.append(f"'event' must be a GDELT event id (a whole number); ignored {event_raw[:30]!r}.")
 page = url.integer(url.one(params, "page"), 1, 10**6) or 1
+lang_raw = url.one(params, "lang")
+source_language = lang_raw.lower() if lang_raw and lang_raw.isascii() and lang_raw.isalpha() and len(lang_raw) == 3 else None
+if lang_raw and source_language is None:
+    notices.append(f"'lang' must be a 3-letter language code such as ara; ignored {lang_raw[:20]!r}.")
 for notice in notices:
     st.warning(md(notice), icon=":material/link_off:")
 
@@ -71,8 +76,22 @@ with events_tab:
         if code:
             what.append(f"CAMEO {code}")
         st.subheader(" · ".join(what))
+        languages = query("pair_languages", a=a, b=b, start=start, end=end)
+        options = ["any", *languages["language"]]
+        if source_language and source_language not in options:
+            options.append(source_language)
+        chosen = st.selectbox(
+            "Reported by sources in", options, index=options.index(source_language or "any"), key="art_source_lang",
+            format_func=lambda c: "any language" if c == "any" else
+            f"{language_name(c)}" + (" (GDELT translingual)" if c != "eng" else ""),
+            help="GDELT 2.0 mentions name each source's language; other languages than English come from "
+                 "GDELT's translingual stream (python -m ingest fetch --streams translation).")
+        source_language = None if chosen == "any" else chosen
+        if source_language:
+            state["lang"] = source_language
         selection = {"a": a, "b": b, "start": start, "end": end,
-                     "quad_classes": [quad] if quad else [1, 2, 3, 4], "event_code": code or "any"}
+                     "quad_classes": [quad] if quad else [1, 2, 3, 4], "event_code": code or "any",
+                     "source_language": source_language or "any"}
         rows = query("selection_events", **selection, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         total = int(rows["total_rows"].iloc[0]) if len(rows) else 0
         pages = max(1, -(-total // PAGE_SIZE))
@@ -80,7 +99,8 @@ with events_tab:
             st.warning(f"There are only {pages} pages; showing page {pages}.")
             page = pages
             rows = query("selection_events", **selection, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        st.caption(f"{total:,} raw event rows (both directions), newest first; page {page} of {pages}. "
+        reported = f", reported by {language_name(source_language)}-language sources" if source_language else ""
+        st.caption(f"{total:,} raw event rows (both directions){reported}, newest first; page {page} of {pages}. "
                    "Select a row to see its mentions and articles.")
         left, mid, right = st.columns([1, 1, 3], vertical_alignment="bottom")
         page = left.number_input("Page", 1, pages, value=page, key="art_page")

@@ -12,6 +12,7 @@ from dashboard import charts, pair_state, spikes, url
 from dashboard.countries import label
 from dashboard.highlight import md, plain
 from dashboard.lake_access import most_active_pair, query, require_events
+from dashboard.languages import language_name
 from dashboard.selection import clicked_bar
 from dashboard.shared import with_pin, write_url
 
@@ -135,6 +136,26 @@ kpis[1].metric("Mean Goldstein", "–" if pd.isna(now["goldstein_mean"]) else f"
 kpis[2].metric("Conflict share", "–" if pd.isna(now["conflict_share"]) else f"{now['conflict_share']:.0%}",
                help="Share of events in quad classes 3-4 (verbal and material conflict).")
 kpis[3].metric("Latest event", "–" if pd.isna(now["last_event"]) else f"{now['last_event']:%Y-%m-%d}")
+
+# --- sources by language ---------------------------------------------------------------------
+languages = query("pair_languages", a=a, b=b, start=start, end=end)
+if len(languages):
+    translated = languages.loc[languages["translated"], "mentions"].sum()
+    total_mentions = int(languages["mentions"].sum())
+    shares = ", ".join(f"{language_name(r.language)} {r.share:.0%}" for r in languages.head(5).itertuples())
+    st.caption(f"Sources by language: {shares}. {translated / total_mentions:.0%} of the {total_mentions:,} GDELT "
+               "mentions of these events come from non-English sources, machine-translated by GDELT's "
+               "translingual stream.")
+    others = languages[languages["translated"]].head(4)
+    if len(others):
+        cols = st.columns(len(others))
+        for col, r in zip(cols, others.itertuples(), strict=True):
+            col.page_link("dashboard/pages/articles.py", label=f"{language_name(r.language)}-language sources only",
+                          icon=":material/translate:",
+                          query_params=with_pin({"a": a, "b": b, "from": str(start), "to": str(end),
+                                                 "lang": r.language}))
+else:
+    st.caption("No GDELT mentions are loaded for these events, so the languages of their sources are not known.")
 
 # --- timeline --------------------------------------------------------------------------------
 activity = query("pair_activity", a=a, b=b, start=start, end=end, grain=grain, count=view.count, **filters)
