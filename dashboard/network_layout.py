@@ -67,6 +67,31 @@ def communities(graph: nx.Graph) -> dict[str, int]:
     return {node: i for i, members in enumerate(ordered) for node in members}
 
 
+def bloc_table(edges: pd.DataFrame, blocs: dict[str, int], names: dict[str, str]) -> pd.DataFrame:
+    """One row per bloc (numbered from 1): its countries, the events of the pairs inside it and
+    of its pairs with other blocs. Summed per pair, not per country: a country's total counts
+    each of its pairs once, so adding members' totals would count a pair inside the bloc twice."""
+    bloc_a = edges["country_a"].map(blocs)
+    bloc_b = edges["country_b"].map(blocs)
+    inside = edges[bloc_a == bloc_b].groupby(bloc_a[bloc_a == bloc_b])["events"].sum()
+    across = edges[bloc_a != bloc_b]
+    outward = pd.concat([across["events"].groupby(bloc_a[bloc_a != bloc_b]).sum(),
+                         across["events"].groupby(bloc_b[bloc_a != bloc_b]).sum()]).groupby(level=0).sum()
+    totals = node_events(edges)
+    rows = []
+    for bloc in sorted(set(blocs.values())):
+        members = sorted((c for c, b in blocs.items() if b == bloc), key=lambda c: (-totals.get(c, 0), c))
+        rows.append({"bloc": bloc + 1, "countries": len(members), "events_within": int(inside.get(bloc, 0)),
+                     "events_across": int(outward.get(bloc, 0)),
+                     "members": ", ".join(_name(names, c) for c in members)})
+    return pd.DataFrame(rows, columns=["bloc", "countries", "events_within", "events_across", "members"])
+
+
+def _name(names: dict[str, str], code: str) -> str:
+    name = names.get(code)
+    return name if isinstance(name, str) and name else code  # a missing name may be NaN
+
+
 def ego_edges(edges: pd.DataFrame, country: str, radius: int = 2) -> pd.DataFrame:
     """The edges among the countries within `radius` hops of `country`."""
     graph = build_graph(edges)

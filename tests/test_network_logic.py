@@ -257,6 +257,15 @@ def test_communities_cover_every_node_numbered_by_size(edges) -> None:
     assert [sizes[i] for i in range(len(sizes))] == sorted(sizes.values(), reverse=True)
 
 
+def test_bloc_table_counts_each_pair_once() -> None:
+    edges = pd.DataFrame({"country_a": ["AAA", "BBB", "CCC"], "country_b": ["BBB", "CCC", "DDD"],
+                          "events": [10, 3, 5], "goldstein_mean": [0.0, 0.0, 0.0]})
+    table = network.bloc_table(edges, {"AAA": 0, "BBB": 0, "CCC": 1, "DDD": 1}, {"AAA": "Aa", "CCC": float("nan")})
+    assert table[["bloc", "countries", "events_within", "events_across"]].values.tolist() == [[1, 2, 10, 3],
+                                                                                              [2, 2, 5, 3]]
+    assert list(table["members"]) == ["BBB, Aa", "CCC, DDD"]  # busiest first; a code where no name is known
+
+
 # --- (5) ego_edges ----------------------------------------------------------------------------
 
 

@@ -3,7 +3,9 @@ and answers hostile URLs with notices, never an exception."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gzip
 import re
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import network_layout as network
 from queries.runner import run
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
 YEAR_2012 = {"from": "2012-01-01", "to": "2012-12-31"}
 
 
@@ -108,7 +111,28 @@ def test_blocs_table_lists_every_node_exactly_once(network_page, sample_con) -> 
     members = [m for row in table["members"] for m in row.split(", ")]
     assert sorted(members) == sorted(names[c] for c in nodes.index)
     assert table["countries"].sum() == len(nodes)
-    assert table["events"].sum() == nodes.sum()
+    # every pair once: inside one bloc, or across two (then in both blocs' "with other blocs")
+    assert table["events_within"].sum() + table["events_across"].sum() // 2 == edges["events"].sum()
+
+
+def _raw_pair_rows(path: Path, pair: set[str], first: str, last: str) -> int:
+    """Rows of a raw GDELT 1.0 events file (comma-separated, quoted) between the pair's two
+    countries (Actor1CountryCode, Actor2CountryCode) with SQLDATE in [first, last]."""
+    with gzip.open(path, "rt", encoding="utf-8") as rows:
+        return sum(1 for r in csv.reader(rows) if {r[7], r[17]} == pair and first <= r[1] <= last)
+
+
+def test_blocs_table_counts_a_pair_once_as_the_raw_file_does(network_page) -> None:
+    """USA-China in the first half of 2018 is one bloc of two; its events were shown doubled."""
+    raw = _raw_pair_rows(REPO / "data/sample/events/usa_chn_events_2018-01_to_2018-06.csv.gz",
+                         {"USA", "CHN"}, "20180101", "20180630")
+    at = network_page(**{"from": "2018-01-01", "to": "2018-06-30"})
+    table = next(d.value for d in at.dataframe if "members" in d.value.columns)
+    row = table[table["members"].str.contains("United States")].iloc[0]
+    assert set(row["members"].split(", ")) == {"United States", "China"}
+    assert raw == 1589
+    assert row["events_within"] == raw
+    assert row["events_across"] == 0
 
 
 def test_blocs_are_numbered_from_one_by_size(network_page) -> None:

@@ -145,14 +145,13 @@ else:
     else:
         blocs_tab, focus_tab, movers_tab = st.tabs(["Blocs", "One country", "Biggest movers"])
     with blocs_tab:
-        table = (pd.DataFrame({"code": list(blocs), "bloc": [b + 1 for b in blocs.values()]})
-                 .assign(name=lambda d: d["code"].map(names), events=lambda d: d["code"].map(sizes))
-                 .sort_values(["bloc", "events"], ascending=[True, False]))
+        st.caption("Events within: the pairs inside the bloc, each pair once. "
+                   "With other blocs: its pairs that cross to another bloc.")
         st.dataframe(
-            table.groupby("bloc").agg(countries=("code", "size"), events=("events", "sum"),
-                                      members=("name", lambda s: ", ".join(s.fillna("?")))).reset_index(),
-            hide_index=True, column_config={"bloc": "Bloc", "countries": "Countries", "events": "Events",
-                                            "members": st.column_config.TextColumn("Members", width="large")},
+            network_layout.bloc_table(edges, blocs, names), hide_index=True,
+            column_config={"bloc": "Bloc", "countries": "Countries", "events_within": "Events within",
+                           "events_across": "With other blocs",
+                           "members": st.column_config.TextColumn("Members", width="large")},
         )
     with focus_tab:
         focus = st.selectbox("Country", [None, *sizes.index], key="net_focus",
