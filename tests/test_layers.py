@@ -1,4 +1,5 @@
-"""Layers point one way: dashboard -> queries -> lake, ingest -> lake (STYLE.md).
+"""Layers point one way: dashboard -> queries -> lake, ingest -> lake (STYLE.md); alerts sits above
+queries and below both the ingest CLI and the dashboard (dashboard -> alerts -> queries -> lake).
 
 Every import statement of every product file is read with ast (imports inside functions too),
 so a new file or a late import is checked like the rest. The one dashboard file that may call
@@ -14,12 +15,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("lake", "queries", "ingest", "dashboard", "bilateral")
+PACKAGES = ("lake", "queries", "alerts", "ingest", "dashboard", "bilateral")
 
 # package -> top-level packages of this repo it must never import
 FORBIDDEN = {
-    "lake": {"queries", "ingest", "dashboard", "bilateral"},
-    "queries": {"ingest", "dashboard", "bilateral"},
+    "lake": {"queries", "alerts", "ingest", "dashboard", "bilateral"},
+    "queries": {"alerts", "ingest", "dashboard", "bilateral"},
+    "alerts": {"ingest", "dashboard", "bilateral"},
     "ingest": {"dashboard", "bilateral"},
     "dashboard": {"ingest", "bilateral"},
     "bilateral": {"dashboard"},  # it starts the dashboard with streamlit, never imports it
@@ -83,6 +85,9 @@ def test_the_check_sees_every_product_file() -> None:
         ("dashboard/pages/pair.py", "import ingest.sample\n"),
         ("queries/runner.py", "from dashboard import url\n"),
         ("queries/runner.py", "from ingest import store\n"),
+        ("queries/spikes.py", "from alerts import rules\n"),
+        ("alerts/engine.py", "from dashboard import spikes\n"),
+        ("alerts/rules.py", "import ingest.load\n"),
         ("lake/connection.py", "from queries import runner\n"),
         ("lake/sandbox.py", "from . import connection\nfrom ..queries import runner\n"),
         ("dashboard/app.py", "from ingest.store import _statements\n"),
