@@ -77,7 +77,7 @@ def email(text: str) -> str:
     try:
         return validate_email(text.strip(), check_deliverability=False).normalized
     except EmailNotValidError as err:
-        raise WatchError(f"bad e-mail address {text.strip()[:60]!r}: {err}") from None
+        raise WatchError(f"bad e-mail address {text.strip()[:60]!r}: {str(err).rstrip('.')}") from None
 
 
 def webhook(text: str) -> str:

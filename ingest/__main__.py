@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from ingest import fetch_command
+from ingest import alerts_command, fetch_command
 from ingest import status as status_report
 from ingest.errors import BusyLake, Rejected
 from lake.connection import LakeError, lake_dir, settings_for
@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="copy a SQLite lake's tables into the configured (new) lake")
     migrate.add_argument("--from", dest="source", required=True, metavar="DIR", help="the SQLite lake directory")
     fetch_command.add_parser(commands)
+    alerts_command.add_parser(commands)
     compact = commands.add_parser("compact", help="rewrite the events in pair and date order (after many loads: "
                                                   "faster pair queries)")
     compact.add_argument("--memory-limit", metavar="SIZE", type=_memory_size,
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "fetch":
             return fetch_command.run(args, lake, console)
+        if args.command == "alerts":
+            return alerts_command.run(args, lake)
         if args.command == "watch":
             from ingest.watch import watch
 
