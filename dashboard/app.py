@@ -7,6 +7,8 @@ copy can run it (`bilateral serve`); `streamlit run app.py` in a clone runs it t
 root app.py.
 """
 
+import threading
+import time
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -14,7 +16,7 @@ import streamlit as st
 
 from dashboard import shared
 from dashboard.lake_access import begin_run, freshness_line, lake_settings, snapshot_info
-from ingest.sample import NO_SAMPLE, build_sample, sample_available
+from ingest.sample import NO_SAMPLE, complete_sample, missing_sample_steps, sample_available
 from ingest.store import ensure_schema
 from lake import connection as lakes
 
@@ -31,27 +33,66 @@ def upgrade_lake(lake: Path, where: str) -> None:
         con.close()
 
 
+class SampleBuild:
+    """The first-start build, in a thread of the server process: it finishes whatever the
+    browser does (a session's script stops when its tab closes; this thread does not), and every
+    visitor meanwhile watches the same build."""
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+        self.lines: list[str] = []
+        self.error: str | None = None
+        self.thread = threading.Thread(target=self._run, name="sample-build", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for summary in complete_sample(self.lake):
+                self.lines.append(summary.line())
+        except Exception as err:  # shown to every visitor; the next process start tries again
+            self.error = f"{type(err).__name__}: {err}"
+
+
+@st.cache_resource(show_spinner=False)
+def first_start(lake: Path) -> SampleBuild | None:
+    """Once per process: a build of the sample when the lake is missing or lacks parts of the
+    sample (a build stopped by a server stop after its events commit), else None."""
+    return SampleBuild(lake) if missing_sample_steps(lake) else None
+
+
 def ensure_lake() -> None:
     """First start on a fresh clone: build the lake from the embedded sample, visibly.
     A shared (PostgreSQL) lake is never built here: N servers starting at once would race;
     the data team creates it with the ingest CLI. The entrypoint is the one dashboard file
     that calls the ingest, and only its public functions (tests/test_layers.py)."""
     lake, settings = lake_settings()
-    if lakes.lake_exists(settings):
-        upgrade_lake(lake, settings.describe())
-        return
     if settings.catalog != "sqlite":
+        if lakes.lake_exists(settings):
+            upgrade_lake(lake, settings.describe())
+            return
         st.error(f"No lake yet at {settings.describe()}. Create it with `python -m ingest sample` "
                  "or load data with `python -m ingest gdelt FILE...`, using the same settings.",
                  icon=":material/error:")
         st.stop()
-    if not sample_available():  # an installed package, not a clone: nothing to build from
+    if not lakes.lake_exists(settings) and not sample_available():  # an installed package: nothing to build from
         st.error(f"No lake yet at {lake}: {NO_SAMPLE}.", icon=":material/error:")
         st.stop()
-    with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
-        for summary in build_sample(lake):
-            st.write(summary.line())
-        status.update(label="Lake built from the embedded sample", state="complete", expanded=False)
+    build = first_start(lake)
+    if build is not None and (build.thread.is_alive() or build.error):
+        with st.status("First start: building the lake from the embedded GDELT sample…", expanded=True) as status:
+            shown = st.empty()
+            while build.thread.is_alive():  # a closed tab ends this loop, not the build
+                shown.text("\n".join(build.lines) or "loading the events…")
+                time.sleep(0.5)
+            shown.text("\n".join(build.lines))
+            if build.error:
+                first_start.clear()  # the next visit tries again
+                status.update(label="The sample build failed", state="error")
+                st.error(f"Building the lake from the sample failed: {build.error}. Reload the page to try again.",
+                         icon=":material/error:")
+                st.stop()
+            status.update(label="Lake built from the embedded sample", state="complete", expanded=False)
+    upgrade_lake(lake, settings.describe())
 
 
 st.set_page_config(page_title="Bilateral", page_icon=":material/public:", layout="wide")
