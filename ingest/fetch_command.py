@@ -18,6 +18,9 @@ from ingest import fetch, gdelt_feed
 log = logging.getLogger("bilateral.fetch")
 
 EARLIEST = dt.datetime(1979, 1, 1)
+# Following commits a small file per stream every 15 minutes, and every pair query then opens all
+# of them: measured on 30M events, pair_activity 36-42 ms before compaction, 30-32 ms after.
+COMPACT_AFTER = 400
 EXAMPLES = """examples:
   python -m ingest fetch                          # what GDELT published since the lake's newest file
                                                   # (the last 7 days on a lake that never fetched)
@@ -45,6 +48,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--follow", action="store_true", help="keep fetching every --every until stopped (SIGTERM/Ctrl-C)")
     cmd.add_argument("--every", type=_duration, default=15 * 60.0, metavar="DURATION",
                      help="with --follow: time between fetches, e.g. 15m, 1h, 90s (default 15m)")
+    cmd.add_argument("--compact-after", type=int, default=COMPACT_AFTER, metavar="FILES",
+                     help="with --follow: run `ingest compact` once the events are spread over more than this "
+                          f"many data files (default {COMPACT_AFTER}, about {COMPACT_AFTER // 96} days of "
+                          "15-minute commits; 0: never)")
 
 
 def _when(text: str) -> dt.datetime:
@@ -122,6 +129,33 @@ def _follow(args: argparse.Namespace, lake: Path, console: Console, end: dt.date
         code = _once(args, lake, console, end, stop)
         if code == 1:
             log.warning("this fetch could not start; trying again in %.0fs", args.every)
+        elif args.compact_after and not stop.is_set():
+            _compact_if_spread(lake, args.compact_after)
         stop.wait(args.every)
     log.info("stopped")
     return 0
+
+
+def _compact_if_spread(lake: Path, most_files: int) -> None:
+    """Keep a followed lake's pair queries fast: rewrite the events in pair and date order once
+    they are spread over more than `most_files` data files."""
+    import duckdb
+
+    from ingest import compact
+    from lake import connection as lakes
+
+    con = lakes.connect(lake)
+    try:
+        spread, _ = compact.data_files(con)
+    finally:
+        con.close()
+    if spread <= most_files:
+        return
+    log.info("the events are in %d data files (more than %d): compacting", spread, most_files)
+    try:
+        done = compact.compact(lake)
+    except (lakes.LakeError, OSError, duckdb.Error) as err:
+        log.warning("compaction failed (%s); the lake is unchanged and stays readable", err)
+        return
+    log.info("compacted %s events from %d file(s) into %d; snapshot %s", f"{done['rows']:,}",
+             done["files_before"], done["files_after"], done["snapshot"])

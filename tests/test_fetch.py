@@ -373,3 +373,41 @@ def test_status_reports_the_feed(gdelt, tmp_path, capsys):
     assert ingest_main(["--lake", str(lake), "status", "--format", "json"]) == 0
     feed = json.loads(capsys.readouterr().out)["feed"]
     assert feed == [{"stream": "v2.events", "newest_slot": "2019-01-21 22:00", "loaded_files": 1, "failed_files": 1}]
+
+
+@pytest.mark.slow
+def test_follow_picks_up_new_slots_compacts_and_stops_cleanly_on_sigterm(gdelt, tmp_path):
+    """--follow: a slot GDELT publishes while it runs is loaded at the next look; spread events
+    are compacted; SIGTERM ends it with status 0 after the current batch."""
+    lake = tmp_path / "lake"
+    env = {**os.environ, "BILATERAL_GDELT_URL": gdelt.url, "BILATERAL_FETCH_BACKOFF": "0.01"}
+    # Following from the 2017 slot: the 2019 one is GDELT's newest at first.
+    log = tmp_path / "follow.log"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "ingest", "--lake", str(lake), "fetch", "--follow", "--every",
+                                 "1s", "--compact-after", "1", "--streams", "events", "--from", "2017-11-26"],
+                                env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+
+    def wait_for(text: str) -> None:
+        deadline = time.monotonic() + 180
+        while text not in log.read_text() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.3)
+        assert text in log.read_text(), log.read_text()[-2000:]
+
+    try:
+        wait_for("v2.events 2019-01-21: 1 file(s), added 1,629 events")  # the first look
+        # A later slot appears in GDELT's lists (real rows of the 2015 file, published anew).
+        gdelt.add_v2(dt.datetime(2019, 1, 21, 22, 15), "export", EXPORT_2015)
+        wait_for("added 2,116 events")
+        wait_for("compacted")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    err = log.read_text()
+    assert proc.returncode == 0, err[-2000:]
+    assert "SIGTERM received" in err and err.strip().endswith("stopped")
+    stored = {r[0] for r in query(lake, "select event_id from lake.events")}
+    assert stored == ids_of(EXPORT_2017) | ids_of(EXPORT_2019) | ids_of(EXPORT_2015)
+    assert manifest(lake)["20190121221500.export.CSV.zip"][0] == "loaded"
+    assert query(lake, "select count(*) from lake.snapshots() where commit_message like 'compact:%'")[0][0] >= 1
