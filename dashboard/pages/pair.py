@@ -114,6 +114,8 @@ view = replace(view, a=a, b=b, start=start, end=end, grain=grain, count=count, s
 grain = view.effective_grain
 name_a, name_b = names.get(a, a), names.get(b, b)
 filters = {"quad_classes": list(view.quads), "root_codes": list(view.roots)}
+st.page_link("dashboard/pages/alerts.py", label="Watch this pair", icon=":material/add_alert:",
+             query_params={"a": a, "b": b}, help="Get an e-mail or chat message when this relationship moves")
 
 # --- headline numbers ----------------------------------------------------------------------
 now = query("pair_summary", a=a, b=b, start=start, end=end, **filters).iloc[0]
