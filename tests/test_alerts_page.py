@@ -147,3 +147,13 @@ def test_fired_alerts_newest_first_filtered_and_each_opens_its_pinned_pair_view(
     at.button(key=f"alert_remove_{watch_id}").click().run()
     assert watches(lake) == []
     assert "Fired alerts" in [h.value for h in at.subheader]  # the history stays
+
+
+def test_the_pair_page_offers_to_watch_its_pair(lake) -> None:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("dashboard/pages/pair.py")
+    at.query_params["a"], at.query_params["b"] = "GEO", "RUS"
+    at.run()
+    assert not at.exception
+    link = next(x.proto for x in at.get("page_link") if x.proto.label == "Watch this pair")
+    assert link.page.endswith("alerts") and parse_qs(link.query_string) == {"a": ["GEO"], "b": ["RUS"]}
