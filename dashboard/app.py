@@ -14,7 +14,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import shared
+from dashboard import access, shared
 from dashboard.lake_access import begin_run, freshness_line, lake_settings, snapshot_info
 from ingest.sample import NO_SAMPLE, complete_sample, missing_sample_steps, sample_available
 from ingest.store import ensure_schema
@@ -96,7 +96,6 @@ def ensure_lake() -> None:
 
 
 st.set_page_config(page_title="Bilateral", page_icon=":material/public:", layout="wide")
-ensure_lake()
 
 pages = [
     st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -108,6 +107,8 @@ pages = [
     st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
 ]
 page = st.navigation(pages, position="hidden")
+person = access.gate(page, pages)  # sign-in on: only the sign-in screen (or a refusal) until let in
+ensure_lake()
 
 # A session's first view: a blank 10-pixel chart in the sidebar makes the browser fetch and run
 # Plotly's 4.6 MB script while this run computes the page, not only once the page's first chart
@@ -127,6 +128,7 @@ with st.sidebar:
     st.divider()
     freshness = st.container()
     share = st.popover("Share this view", icon=":material/share:", width="stretch")
+    access.sidebar(person)
 
 if pin_notice:
     st.warning(pin_notice, icon=":material/history:")
