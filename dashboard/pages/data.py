@@ -8,19 +8,21 @@ import shlex
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, url
+from dashboard import access, charts, url
 from dashboard.lake_access import connection, feed_freshness, query_latest, rejections
 from dashboard.shared import write_url
 from lake.connection import lake_dir, settings_for
 
 st.title("Data")
-st.caption(f"Lake: {settings_for().describe()} · DuckLake with Parquet data files. Every load is one "
-           "commit, so every refresh is a snapshot that a shared link can pin.")
+admin = access.current().is_admin  # sign-in on: only admins see the lake's paths, guard, rejections, commands
+st.caption((f"Lake: {settings_for().describe()} · " if admin else "") + "DuckLake with Parquet data files. Every "
+           "load is one commit, so every refresh is a snapshot that a shared link can pin.")
 lake = connection()
-st.caption("This dashboard reads the lake read-only, and the kernel stops the threads that read it from writing "
-           f"any file but DuckDB's spill files ({lake.guard})."
-           if lake.guarded else
-           f"This dashboard reads the lake read-only (DuckDB's sandbox); the kernel's write guard is off: {lake.guard}.")
+if admin:
+    st.caption("This dashboard reads the lake read-only, and the kernel stops the threads that read it from writing "
+               f"any file but DuckDB's spill files ({lake.guard})."
+               if lake.guarded else
+               f"This dashboard reads the lake read-only (DuckDB's sandbox); the kernel's write guard is off: {lake.guard}.")
 
 counts = query_latest("table_counts")
 cols = st.columns(len(counts))
@@ -98,30 +100,31 @@ st.dataframe(
                    "duplicates_skipped": "Duplicates skipped"},
 )
 
-st.subheader("Rejected drops")
-rejected = rejections()
-if not rejected:
-    st.caption("No drop has been rejected.")
-for entry in rejected:
-    with st.container(border=True):
-        st.markdown(f"**{entry['time']}** · `ingest {entry['command']}` · {len(entry['files'])} file(s)")
-        st.text(entry["reason"])  # plain text: the reason quotes file content
+if admin:  # the lake's operations: what was rejected, the commands with the lake's path
+    st.subheader("Rejected drops")
+    rejected = rejections()
+    if not rejected:
+        st.caption("No drop has been rejected.")
+    for entry in rejected:
+        with st.container(border=True):
+            st.markdown(f"**{entry['time']}** · `ingest {entry['command']}` · {len(entry['files'])} file(s)")
+            st.text(entry["reason"])  # plain text: the reason quotes file content
 
-st.subheader("How to refresh")
-REFRESH = [
-    ("fetch", "GDELT's newest files (the last 7 days on a first fetch)"),
-    ("fetch --from 2025-11-01 --dry-run", "a backfill: files, MB and time, before it runs"),
-    ("fetch --follow", "keep following GDELT, every 15 minutes"),
-    ("gdelt 20250101000000.export.CSV.zip ...", "GDELT event files, any layout, .zip/.gz"),
-    ("mentions 20250101000000.mentions.CSV.zip", "GDELT 2.0 mentions"),
-    ("articles feed.jsonl", "articles (url, title, outlet, ...)"),
-    ("parquet drop/*.parquet", "contract Parquet drops"),
-    ("watch drops/", "load files as they land in a folder"),
-    ("status", "this page, on the command line"),
-]
-prefix = f"python -m ingest --lake {shlex.quote(str(lake_dir()))} "  # the lake this dashboard reads
-width = max(len(prefix + command) for command, _ in REFRESH)
-st.code("\n".join(f"{prefix + command:<{width}}  # {why}" for command, why in REFRESH), language="bash")
-st.caption("A batch is all or nothing: a rejected batch commits nothing and is listed above with its reason. "
-           "The dashboard shows a new snapshot on the next click, without a restart.")
+    st.subheader("How to refresh")
+    REFRESH = [
+        ("fetch", "GDELT's newest files (the last 7 days on a first fetch)"),
+        ("fetch --from 2025-11-01 --dry-run", "a backfill: files, MB and time, before it runs"),
+        ("fetch --follow", "keep following GDELT, every 15 minutes"),
+        ("gdelt 20250101000000.export.CSV.zip ...", "GDELT event files, any layout, .zip/.gz"),
+        ("mentions 20250101000000.mentions.CSV.zip", "GDELT 2.0 mentions"),
+        ("articles feed.jsonl", "articles (url, title, outlet, ...)"),
+        ("parquet drop/*.parquet", "contract Parquet drops"),
+        ("watch drops/", "load files as they land in a folder"),
+        ("status", "this page, on the command line"),
+    ]
+    prefix = f"python -m ingest --lake {shlex.quote(str(lake_dir()))} "  # the lake this dashboard reads
+    width = max(len(prefix + command) for command, _ in REFRESH)
+    st.code("\n".join(f"{prefix + command:<{width}}  # {why}" for command, why in REFRESH), language="bash")
+    st.caption("A batch is all or nothing: a rejected batch commits nothing and is listed above with its reason. "
+               "The dashboard shows a new snapshot on the next click, without a restart.")
 write_url(feed_state if len(feed) else {})
