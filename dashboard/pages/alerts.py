@@ -133,7 +133,7 @@ try:
         st.caption("No watches yet: add one above, or open a pair and choose “Watch this pair”.")
     for w in watches[:SHOWN_WATCHES]:
         with st.container(border=True):
-            head = st.columns([8, 1], vertical_alignment="center")
+            head = st.columns([6, 1.3], vertical_alignment="center")
             head[0].markdown(f"**{md(pair_name(w.a, w.b, w.directed))}** · judged per {w.grain} · watch {w.id}"
                              + (f" · owner {md(w.owner)}" if w.owner else ""))
             if head[1].button("Remove", key=f"alert_remove_{w.id}", icon=":material/delete:",
@@ -154,10 +154,13 @@ try:
         st.caption("None yet. Alerts appear here once a load (or `python -m ingest alerts run`) finds one; "
                    "`alerts run --from DATE --to DATE --dry-run` shows what a watch would have sent.")
     else:
-        pairs = sorted({f["payload"]["pair"] for f in fired})
+        labels = {f["payload"]["pair"]: pair_name(f["payload"]["a"], f["payload"]["b"], "→" in f["payload"]["pair"])
+                  for f in fired}
+        pairs = sorted(labels, key=lambda x: labels[x])
         fired_rules = [r for r in RULES if any(f["rule"] == r for f in fired)]
         row = st.columns(2)
-        pick_pair = row[0].selectbox("Pair", [ALL, *pairs], key="alerts_filter_pair")
+        pick_pair = row[0].selectbox("Pair", [ALL, *pairs], key="alerts_filter_pair",
+                                     format_func=lambda x: labels.get(x, x))
         pick_rule = row[1].selectbox("Rule", [ALL, *fired_rules], key="alerts_filter_rule")
         shown = [f for f in fired if pick_pair in (ALL, f["payload"]["pair"]) and pick_rule in (ALL, f["rule"])]
         st.caption(f"{len(shown):,} alert(s), newest period first"
@@ -165,7 +168,7 @@ try:
         for f in shown[:SHOWN_ALERTS]:
             p = f["payload"]
             with st.container(border=True):
-                st.markdown(f"**{md(p['pair'])} · {md(f['rule'].replace('_', ' '))} · {md(p['grain'])} of "
+                st.markdown(f"**{md(labels[p['pair']])} · {md(f['rule'].replace('_', ' '))} · {md(p['grain'])} of "
                             f"{md(f['period'])}**")
                 st.markdown(md(p["sentence"]))
                 waiting = f" · {f['unsent']} not delivered yet (retried at the next run)" if f["unsent"] else ""
