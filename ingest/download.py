@@ -79,13 +79,18 @@ def verified_copy(target: Path, size: int | None, md5: str | None) -> bool:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    when = email.utils.parsedate_to_datetime(value) if value else None
-    return max(0.0, when.timestamp() - time.time()) if when else None
+    try:
+        return max(0.0, float(value))  # seconds (RFC 9110 says whole; some servers send 1.5)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)  # or an HTTP date
+    except (TypeError, ValueError, IndexError):
+        return None  # unreadable: the usual backoff
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _wait(state: tenacity.RetryCallState) -> float:

@@ -11,16 +11,17 @@ import sys
 import threading
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 
 from ingest import fetch, gdelt_feed
+from ingest.errors import BusyLake
+from lake.connection import LakeError
 
 log = logging.getLogger("bilateral.fetch")
 
 EARLIEST = dt.datetime(1979, 1, 1)
-# Following commits a small file per stream every 15 minutes, and every pair query then opens all
-# of them: measured on 30M events, pair_activity 36-42 ms before compaction, 30-32 ms after.
-COMPACT_AFTER = 400
+
 EXAMPLES = """examples:
   python -m ingest fetch                          # what GDELT published since the lake's newest file
                                                   # (the last 7 days on a lake that never fetched)
@@ -48,10 +49,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cmd.add_argument("--follow", action="store_true", help="keep fetching every --every until stopped (SIGTERM/Ctrl-C)")
     cmd.add_argument("--every", type=_duration, default=15 * 60.0, metavar="DURATION",
                      help="with --follow: time between fetches, e.g. 15m, 1h, 90s (default 15m)")
-    cmd.add_argument("--compact-after", type=int, default=COMPACT_AFTER, metavar="FILES",
-                     help="with --follow: run `ingest compact` once the events are spread over more than this "
-                          f"many data files (default {COMPACT_AFTER}, about {COMPACT_AFTER // 96} days of "
-                          "15-minute commits; 0: never)")
+    cmd.add_argument("--merge-after", type=_file_count, default=fetch.MERGE_AFTER, metavar="FILES",
+                     help="merge adjacent data files once events or mentions are spread over more than this many "
+                          f"(default {fetch.MERGE_AFTER}; 0: never). Keeps pair queries fast on a followed lake")
+
+
+def _file_count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of files; give e.g. 200 (0: never merge)")
+    return int(text)
 
 
 def _when(text: str) -> dt.datetime:
@@ -62,6 +68,8 @@ def _when(text: str) -> dt.datetime:
             continue
         if value < EARLIEST:
             raise argparse.ArgumentTypeError(f"{text!r} is before GDELT's first events (1979-01-01)")
+        if value.year > 2100:
+            raise argparse.ArgumentTypeError(f"{text!r} is too far in the future; give a day up to today")
         return value
     raise argparse.ArgumentTypeError(f"{text!r} is not a date; give YYYY-MM-DD, e.g. 2025-11-01")
 
@@ -77,9 +85,12 @@ def _streams(text: str) -> list[str]:
 
 def _duration(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*", text)
-    if not match or float(match.group(1)) <= 0:
+    if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration; give e.g. 15m, 1h or 90s")
-    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 60}[match.group(2)]
+    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 60}[match.group(2)]
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is shorter than a second; GDELT publishes every 15 minutes")
+    return seconds
 
 
 def run(args: argparse.Namespace, lake: Path, console: Console) -> int:
@@ -98,7 +109,8 @@ def run(args: argparse.Namespace, lake: Path, console: Console) -> int:
 def _once(args: argparse.Namespace, lake: Path, console: Console, end: dt.datetime | None,
           stop: threading.Event | None = None) -> int:
     try:
-        report = fetch.fetch(lake, args.streams, args.start, end, dry_run=args.dry_run, console=console, stop=stop)
+        report = fetch.fetch(lake, args.streams, args.start, end, dry_run=args.dry_run, console=console, stop=stop,
+                             merge_after=args.merge_after)
     except fetch.FetchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -126,36 +138,14 @@ def _follow(args: argparse.Namespace, lake: Path, console: Console, end: dt.date
     signal.signal(signal.SIGINT, on_signal)
     log.info("following GDELT every %.0fs into %s; SIGTERM or Ctrl-C to stop", args.every, lake)
     while not stop.is_set():
-        code = _once(args, lake, console, end, stop)
+        try:
+            code = _once(args, lake, console, end, stop)
+        except (LakeError, BusyLake, duckdb.Error) as err:  # one bad cycle does not end the follower
+            log.warning("this fetch failed (%s); trying again in %.0fs", str(err).splitlines()[0][:200], args.every)
+            code = 3
         if code == 1:
             log.warning("this fetch could not start; trying again in %.0fs", args.every)
-        elif args.compact_after and not stop.is_set():
-            _compact_if_spread(lake, args.compact_after)
         stop.wait(args.every)
     log.info("stopped")
     return 0
 
-
-def _compact_if_spread(lake: Path, most_files: int) -> None:
-    """Keep a followed lake's pair queries fast: rewrite the events in pair and date order once
-    they are spread over more than `most_files` data files."""
-    import duckdb
-
-    from ingest import compact
-    from lake import connection as lakes
-
-    con = lakes.connect(lake)
-    try:
-        spread, _ = compact.data_files(con)
-    finally:
-        con.close()
-    if spread <= most_files:
-        return
-    log.info("the events are in %d data files (more than %d): compacting", spread, most_files)
-    try:
-        done = compact.compact(lake)
-    except (lakes.LakeError, OSError, duckdb.Error) as err:
-        log.warning("compaction failed (%s); the lake is unchanged and stays readable", err)
-        return
-    log.info("compacted %s events from %d file(s) into %d; snapshot %s", f"{done['rows']:,}",
-             done["files_before"], done["files_after"], done["snapshot"])

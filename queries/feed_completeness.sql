@@ -16,7 +16,7 @@ streams as (
 expected as (
     select streams.stream, slots.slot
     from streams, slots
-    where slots.slot >= timestamp '2015-02-18 23:00:00'  -- GDELT 2.0's first slot
+    where slots.slot >= timestamp '2015-02-18 22:45:00'  -- GDELT 2.0's first slot
 ),
 
 classified as (

@@ -29,7 +29,7 @@ final as (
     from streams s
     cross join slots
     left join fetched_files f on f.stream = s.stream and f.slot = slots.slot
-    where slots.slot >= timestamp '2015-02-18 23:00:00'
+    where slots.slot >= timestamp '2015-02-18 22:45:00'  -- GDELT 2.0's first slot
       and (f.status is null or f.status = 'failed')
     order by slots.slot, s.stream
     limit $limit

@@ -125,6 +125,7 @@ if admin:  # the lake's operations: what was rejected, the commands with the lak
     prefix = f"python -m ingest --lake {shlex.quote(str(lake_dir()))} "  # the lake this dashboard reads
     width = max(len(prefix + command) for command, _ in REFRESH)
     st.code("\n".join(f"{prefix + command:<{width}}  # {why}" for command, why in REFRESH), language="bash")
-    st.caption("A batch is all or nothing: a rejected batch commits nothing and is listed above with its reason. "
-               "The dashboard shows a new snapshot on the next click, without a restart.")
+    st.caption("A load is all or nothing: a rejected drop commits nothing and is listed above with its reason. "
+               "`fetch` commits a day of one stream at a time; a file the checks reject is recorded as failed and "
+               "the rest of its day is loaded. The dashboard shows a new snapshot on the next click, without a restart.")
 write_url(feed_state if len(feed) else {})
