@@ -40,6 +40,7 @@ class PairView:
     coded: bool = True  # show events coded from stored articles (their own layer, not GDELT)
     period: dt.date | None = None  # a clicked bar: its period start
     quad: int | None = None  # ... and its quad class
+    initiator: str | None = None  # ... and its direction: the country that acted (a or b), None for both
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -69,6 +70,8 @@ class PairView:
             out["period"] = self.period.isoformat()
             if self.quad:
                 out["quad"] = str(self.quad)
+            if self.initiator:
+                out["by"] = self.initiator
         return out
 
 
@@ -193,6 +196,10 @@ def parse(
             if quad is not None and quad not in ("1", "2", "3", "4"):
                 notices.append("'quad' must be 1, 2, 3 or 4; showing every quad class of the period.")
             view = replace(view, period=period, quad=int(quad) if quad in ("1", "2", "3", "4") else None)
+            by = _one(params, "by")
+            if by is not None and by not in (view.a, view.b):
+                notices.append(f"'by' must be {view.a} or {view.b}; showing both directions.")
+            view = replace(view, initiator=by if by in (view.a, view.b) else None)
             view = replace(view, period=period_start(period, view.effective_grain))  # the bar holding it
     return replace(view, notices=tuple(notices))
 

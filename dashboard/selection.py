@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
+
+DIRECTIONS = ("a_to_b", "b_to_a")
 
 
-def clicked_bar(event: Mapping[str, Any] | None) -> tuple[dt.date, int | None] | None:
-    """(period start, quad class) of the first clicked timeline bar, or None.
+class BarClick(NamedTuple):
+    period: dt.date  # the bar's period start
+    quad: int | None  # its quad class; None for a line or a marker
+    direction: str | None  # "a_to_b" (A initiated), "b_to_a", or None (both)
+
+
+def clicked_bar(event: Mapping[str, Any] | None) -> BarClick | None:
+    """The period, quad class and direction of the first clicked timeline bar, or None.
 
     Bars carry customdata [quad_class, direction, events]; other traces (spike markers,
-    the Goldstein and tone lines) still give a period, without a quad class.
+    the Goldstein and tone lines) still give a period, without a quad class or direction.
     """
     if not event:
         return None
@@ -25,8 +33,10 @@ def clicked_bar(event: Mapping[str, Any] | None) -> tuple[dt.date, int | None] |
         except ValueError:
             continue
         custom = point.get("customdata")
-        quad = custom[0] if isinstance(custom, list | tuple) and custom else None
-        return period, int(quad) if quad in (1, 2, 3, 4) else None
+        custom = custom if isinstance(custom, list | tuple) else ()
+        quad = custom[0] if custom and custom[0] in (1, 2, 3, 4) else None
+        direction = custom[1] if quad and len(custom) > 1 and custom[1] in DIRECTIONS else None
+        return BarClick(period, int(quad) if quad else None, direction)
     return None
 
 

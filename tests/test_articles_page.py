@@ -315,6 +315,24 @@ def test_url_selection_shows_its_heading_and_the_query_rows(articles_page, sampl
     assert any(c.value.startswith(f"{total:,} raw event rows") for c in at.caption)
 
 
+def test_a_directional_selection_lists_only_the_events_its_country_initiated(articles_page, sample_con) -> None:
+    """by=CHN (a bar of China -> US clicked on the Pair page): actor 1 is China, or actor 2 for a
+    043 "host a visit" (the guest initiates), counted here from the event columns."""
+    at = articles_page(a="USA", b="CHN", **{"from": "2018-03-01", "to": "2018-03-31"}, quad="1", by="CHN")
+    assert not at.exception and not at.warning
+    assert [s.value for s in at.subheader] == [f"China → United States · 2018-03-01 to 2018-03-31 · {QUAD_CLASSES[1][0]}"]
+    expected = sample_con.execute(
+        "select count(*) from lake.events where event_date between '2018-03-01' and '2018-03-31' and quad_class = 1 "
+        "and ((actor1_country = 'CHN' and actor2_country = 'USA' and event_code <> '043') "
+        "or (actor1_country = 'USA' and actor2_country = 'CHN' and event_code = '043'))").fetchone()[0]
+    both = run(sample_con, "selection_events", {**MARCH, "quad_classes": "1", "limit": 1})
+    assert 0 < expected < int(both["total_rows"].iloc[0])
+    caption = next(c.value for c in at.caption if "raw event rows" in c.value)
+    assert caption.startswith(f"{expected:,} raw event rows (initiated by China")
+    assert set(_events_table(at)["actor1_country"]) <= {"CHN", "USA"}
+    assert at.query_params["by"] == "CHN"
+
+
 def test_url_selection_stays_in_the_url(articles_page) -> None:
     params = {"a": "USA", "b": "CHN", "from": "2018-03-01", "to": "2018-03-31", "quad": "1"}
     at = articles_page(**params)

@@ -147,6 +147,50 @@ def test_dates_outside_the_picker_give_a_notice_not_an_exception(sample_lake, mo
     assert at.warning
 
 
+# A directional bar: GEO-USA, June 2012, verbal cooperation, initiated by the USA. Its events,
+# written out from the event columns (the 042/043 rule: a 043 "host a visit" is the guest's act).
+USA_TO_GEO_JUNE_2012 = """
+    select event_id from lake.events
+    where ((actor1_country = 'GEO' and actor2_country = 'USA') or (actor1_country = 'USA' and actor2_country = 'GEO'))
+      and event_date between '2012-06-01' and '2012-06-30' and quad_class = 1
+      and case when event_code = '043' then actor2_country else actor1_country end = 'USA'
+"""
+
+
+def test_a_clicked_directional_bar_turns_into_its_own_drilldown(sample_lake, sample_con, monkeypatch) -> None:
+    """The selection handling as a function (AppTest cannot click Plotly): the click's result,
+    written as the page writes it, lists the bar's own direction and quad class, as many rows as
+    its tooltip says (pair_activity) and as the raw rows say."""
+    click = clicked_bar(_event({"x": "2012-06-01", "customdata": [1, "b_to_a", 27]}))
+    assert click == (dt.date(2012, 6, 1), 1, "b_to_a")
+    expected = {r[0] for r in sample_con.execute(USA_TO_GEO_JUNE_2012).fetchall()}
+    bars = run(sample_con, "pair_activity", {"a": "GEO", "b": "USA", "start": "2012-06-01", "end": "2012-06-30",
+                                             "grain": "month"})
+    tooltip = bars[(bars["direction"] == click.direction) & (bars["quad_class"] == click.quad)]["events"].sum()
+    both = bars[bars["quad_class"] == click.quad]["events"].sum()
+    assert tooltip == len(expected) < both  # the mirrored bar has events of its own
+    at = _open_pair_page(sample_lake, monkeypatch, a="GEO", b="USA", grain="month", period=str(click.period),
+                         quad=str(click.quad), by="USA", **{"from": "2011-06-01", "to": "2013-05-31"})
+    assert not at.exception
+    assert _drilldown_count(at) == len(expected)
+    table = next(d.value for d in at.dataframe if "event_id" in d.value.columns)
+    assert set(table["event_id"]) == expected
+    heading = next(h.value for h in at.subheader if h.value.startswith("Events"))
+    assert heading == "Events 2012-06-01 – 2012-06-30 · United States → Georgia · Verbal cooperation"
+    caption = next(c.value for c in at.caption if "raw event rows" in c.value)
+    assert caption.startswith(f"{len(expected)} raw event rows: United States → Georgia · Verbal cooperation")
+    assert at.query_params["by"] == "USA"
+
+
+def test_a_by_that_is_not_in_the_pair_is_a_notice(sample_lake, monkeypatch) -> None:
+    at = _open_pair_page(sample_lake, monkeypatch, a="GEO", b="USA", grain="month", period="2012-06-01",
+                         quad="1", by="RUS", **{"from": "2011-06-01", "to": "2013-05-31"})
+    assert not at.exception
+    assert any("must be GEO or USA" in w.value for w in at.warning)
+    assert "raw event rows: Georgia – United States, both directions" in next(
+        c.value for c in at.caption if "raw event rows" in c.value)
+
+
 def test_changing_the_grain_keeps_the_drilldown_on_one_bar(sample_lake, monkeypatch) -> None:
     at = _open_pair_page(sample_lake, monkeypatch, a="GEO", b="USA", grain="month", period="2012-06-01",
                          **{"from": "2011-06-01", "to": "2013-05-31"})
@@ -306,17 +350,17 @@ def _event(*points: dict) -> dict:
 
 def test_a_clicked_bar_gives_its_period_and_quad_class() -> None:
     point = {"x": "2018-03-01", "y": 12, "customdata": [4, "a_to_b", 12], "curve_number": 6, "point_number": 2}
-    assert clicked_bar(_event(point)) == (dt.date(2018, 3, 1), 4)
+    assert clicked_bar(_event(point)) == (dt.date(2018, 3, 1), 4, "a_to_b")
 
 
 def test_a_mirrored_bar_gives_its_quad_class_too() -> None:
     point = {"x": "2018-03-01", "y": -5, "customdata": [2, "b_to_a", 5]}
-    assert clicked_bar(_event(point)) == (dt.date(2018, 3, 1), 2)
+    assert clicked_bar(_event(point)) == (dt.date(2018, 3, 1), 2, "b_to_a")
 
 
 def test_a_datetime_x_gives_the_date() -> None:
     assert clicked_bar(_event({"x": "2018-03-01 00:00:00", "customdata": [1, "a_to_b", 3]})) == (
-        dt.date(2018, 3, 1), 1)
+        dt.date(2018, 3, 1), 1, "a_to_b")
 
 
 @pytest.mark.parametrize("event", [None, {}, {"selection": {}}, {"selection": {"points": []}},
@@ -326,12 +370,17 @@ def test_no_selection_gives_none(event) -> None:
 
 
 def test_a_line_point_gives_the_period_without_a_quad_class() -> None:
-    assert clicked_bar(_event({"x": "2012-06-01", "y": 1.2, "curve_number": 8})) == (dt.date(2012, 6, 1), None)
+    assert clicked_bar(_event({"x": "2012-06-01", "y": 1.2, "curve_number": 8})) == (dt.date(2012, 6, 1), None, None)
 
 
 @pytest.mark.parametrize("custom", [[9, "a_to_b", 3], ["4", "a_to_b", 3], [], "4", None])
 def test_customdata_without_a_quad_class_gives_no_quad(custom) -> None:
-    assert clicked_bar(_event({"x": "2012-06-01", "customdata": custom})) == (dt.date(2012, 6, 1), None)
+    assert clicked_bar(_event({"x": "2012-06-01", "customdata": custom})) == (dt.date(2012, 6, 1), None, None)
+
+
+@pytest.mark.parametrize("direction", ["both", "A_TO_B", None, 3])
+def test_a_bar_without_a_known_direction_gives_both_directions(direction) -> None:
+    assert clicked_bar(_event({"x": "2012-06-01", "customdata": [2, direction, 5]})) == (dt.date(2012, 6, 1), 2, None)
 
 
 @pytest.mark.parametrize("x", ["garbage", "", "2012-13-01", 42, None])
@@ -342,7 +391,7 @@ def test_a_point_with_a_garbage_x_is_skipped(x) -> None:
 def test_the_first_point_with_a_date_wins() -> None:
     event = _event({"x": "nope", "customdata": [3, "a_to_b", 1]}, {"x": "2012-07-01", "customdata": [3, "b_to_a", 2]},
                    {"x": "2012-08-01", "customdata": [1, "a_to_b", 9]})
-    assert clicked_bar(event) == (dt.date(2012, 7, 1), 3)
+    assert clicked_bar(event) == (dt.date(2012, 7, 1), 3, "b_to_a")
 
 
 # --- (4) spikes on real rows -------------------------------------------------------------------

@@ -41,6 +41,10 @@ if start > end:
     notices.append("'from' is after 'to'; using all dates.")
     start, end = summary["first_date"].date(), summary["last_date"].date()
 quad = url.integer(url.one(params, "quad"), 1, 4)
+by_raw = url.one(params, "by")  # a directional bar: the country that acted
+by = by_raw if by_raw in (a, b) and a != b else None
+if by_raw and by is None:
+    notices.append(f"'by' must be one of the pair's two countries; ignored {by_raw[:20]!r}.")
 code = url.one(params, "code")
 if code and not (code.isdigit() and 2 <= len(code) <= 4):
     notices.append(f"'code' must be a CAMEO code such as 042; ignored {code[:20]!r}.")
@@ -68,9 +72,14 @@ with events_tab:
         state.update({"a": a, "b": b, "from": str(start), "to": str(end)})
         if quad:
             state["quad"] = str(quad)
+        if by:
+            state["by"] = by
         if code:
             state["code"] = code
-        what = [f"{md(names.get(a, a))} – {md(names.get(b, b))}", f"{start} to {end}"]
+        target = b if by == a else a
+        pair_text = (f"{md(names.get(by, by))} → {md(names.get(target, target))}" if by else
+                     f"{md(names.get(a, a))} – {md(names.get(b, b))}")
+        what = [pair_text, f"{start} to {end}"]
         if quad:
             what.append(charts.QUAD_CLASSES[quad][0])
         if code:
@@ -89,7 +98,7 @@ with events_tab:
         source_language = None if chosen == "any" else chosen
         if source_language:
             state["lang"] = source_language
-        selection = {"a": a, "b": b, "start": start, "end": end,
+        selection = {"a": a, "b": b, "start": start, "end": end, "direction": {a: "a_to_b", b: "b_to_a"}.get(by or "", "both"),
                      "quad_classes": [quad] if quad else [1, 2, 3, 4], "event_code": code or "any",
                      "source_language": source_language or "any"}
         rows = query("selection_events", **selection, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -100,7 +109,9 @@ with events_tab:
             page = pages
             rows = query("selection_events", **selection, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         reported = f", reported by {language_name(source_language)}-language sources" if source_language else ""
-        st.caption(f"{total:,} raw event rows (both directions){reported}, newest first; page {page} of {pages}. "
+        directions = (f"initiated by {md(names.get(by, by))} (actor 1; the guest of a visit)" if by
+                      else "both directions")
+        st.caption(f"{total:,} raw event rows ({directions}){reported}, newest first; page {page} of {pages}. "
                    "Select a row to see its mentions and articles.")
         left, mid, right = st.columns([1, 1, 3], vertical_alignment="bottom")
         page = left.number_input("Page", 1, pages, value=page, key="art_page")
@@ -119,7 +130,8 @@ with events_tab:
                 "actor2_country": "Country 2", "event_code": "CAMEO", "event_description": "Event type",
                 "quad_class": "Quad", "goldstein": st.column_config.NumberColumn("Goldstein", format="%.1f"),
                 "avg_tone": st.column_config.NumberColumn("Tone", format="%.2f"), "num_mentions": "Mentions",
-                "num_sources": "Sources", "source_url": st.column_config.LinkColumn("Source"),
+                "num_sources": "Sources", "action_geo_name": "Place",
+                "source_url": st.column_config.LinkColumn("Source"), "article_title": "Article title",
             },
         )
         if picked and picked.selection.rows:

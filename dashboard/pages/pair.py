@@ -178,7 +178,13 @@ if not activity.empty or has_coded:  # coded events alone still get their timeli
     )
     picked_bar = clicked_bar(event)
     if picked_bar:
-        view = replace(view, period=picked_bar[0], quad=picked_bar[1])
+        by = {"a_to_b": a, "b_to_a": b}.get(picked_bar.direction or "")
+        view = replace(view, period=picked_bar.period, quad=picked_bar.quad, initiator=by)
+# The clicked bar's events go right under the chart, where the user looks (filled at the end of
+# the run, once the spike cards' buttons have had their say).
+drill_box = st.container()
+if view.initiator not in (None, a, b):  # the pair changed since: the direction no longer applies
+    view = replace(view, initiator=None)
 
 # --- events coded from stored articles ----------------------------------------------------------
 if coded is not None and len(coded):
@@ -254,7 +260,7 @@ for spike in shown.itertuples():
                             column_config={"outlet": "Outlet", "source_url": st.column_config.LinkColumn("Article"),
                                            "events": "Events"})
         if st.button("Show these events", key=f"spike_{p_start}_{spike.kind}"):
-            view = replace(view, period=p_start, quad=None)
+            view = replace(view, period=p_start, quad=None, initiator=None)
 
 # --- drill-down -------------------------------------------------------------------------------
 if view.period:
@@ -266,16 +272,29 @@ write_url(view.params())
 if view.period:
     p_end = pair_state.period_end(view.period, grain)
     quads = [view.quad] if view.quad else list(view.quads)
-    st.subheader(f"Events {view.period:%Y-%m-%d} – {p_end:%Y-%m-%d}"
-                 + (f" · {charts.QUAD_CLASSES[view.quad][0]}" if view.quad else ""))
-    drill = {"a": a, "b": b, "start": view.period, "end": p_end, "quad_classes": quads, "root_codes": list(view.roots)}
-    rows = query("pair_events", **drill, limit=500)
-    total = int(rows["matching_rows"].iloc[0]) if len(rows) else 0
-    rows = rows.drop(columns="matching_rows")
-    st.caption(f"{total:,} raw event rows (both directions)" + (", the first 500 shown." if total > 500 else "."))
-    articles_link = {"a": a, "b": b, "from": str(view.period), "to": str(p_end)}
-    if view.quad:
-        articles_link["quad"] = str(view.quad)
-    st.page_link("dashboard/pages/articles.py", label="Open these events and their articles",
-                 icon=":material/article:", query_params=with_pin(articles_link))
-    st.dataframe(rows, hide_index=True, key="pair_drilldown", column_config=EVENT_COLUMNS)
+    other = b if view.initiator == a else a
+    arrow = (None if view.initiator is None else
+             f"{names.get(view.initiator, view.initiator)} → {names.get(other, other)}")
+    quad_name = charts.QUAD_CLASSES[view.quad][0] if view.quad else None
+    mark = " · ".join(x for x in (arrow, quad_name) if x)  # what was clicked, as the heading says
+    direction = {None: "both", a: "a_to_b", b: "b_to_a"}[view.initiator]
+    drill = {"a": a, "b": b, "start": view.period, "end": p_end, "direction": direction, "quad_classes": quads,
+             "root_codes": list(view.roots)}
+    rows = query("selection_events", **drill, limit=500)
+    total = int(rows["total_rows"].iloc[0]) if len(rows) else 0
+    rows = rows.drop(columns="total_rows")
+    with drill_box, st.container(border=True):
+        st.subheader(f"Events {view.period:%Y-%m-%d} – {p_end:%Y-%m-%d}" + (f" · {mark}" if mark else ""))
+        counted = ("" if view.count == "raw" else
+                   f" The bar counts {view.count} events; these are the raw rows behind it.")
+        listed = " · ".join(x for x in (arrow or f"{name_a} – {name_b}, both directions", quad_name) if x)
+        st.caption(f"{total:,} raw event rows: {listed}" + (", the newest 500 shown." if total > 500 else ".")
+                   + counted)
+        articles_link = {"a": a, "b": b, "from": str(view.period), "to": str(p_end)}
+        if view.quad:
+            articles_link["quad"] = str(view.quad)
+        if view.initiator:
+            articles_link["by"] = view.initiator
+        st.page_link("dashboard/pages/articles.py", label="Open these events and their articles",
+                     icon=":material/article:", query_params=with_pin(articles_link))
+        st.dataframe(rows, hide_index=True, key="pair_drilldown", column_config=EVENT_COLUMNS, height=300)
