@@ -98,9 +98,10 @@ def test_backfill_loads_each_listed_file_once_verified_and_recorded(gdelt, tmp_p
     status, rows, reason, attempts, snapshot = record["20151027220000.export.CSV.zip"]
     assert (status, rows, reason, attempts) == ("loaded", len(EXPORT_2015.splitlines()), None, 1)
     # The manifest row landed in the snapshot that added the file's events.
-    changes = query(lake, f"select count(*) from lake.events at (version => {snapshot}) "
-                          f"where event_id in ({','.join(map(str, sorted(ids_of(EXPORT_2015))[:50]))})")
-    assert changes[0][0] == 50
+    some = ",".join(map(str, sorted(ids_of(EXPORT_2015))[:50]))
+    at = query(lake, f"select count(*) from lake.events at (version => {snapshot}) where event_id in ({some})")
+    before = query(lake, f"select count(*) from lake.events at (version => {snapshot - 1}) where event_id in ({some})")
+    assert (at[0][0], before[0][0]) == (50, 0)
     assert "fetched 2 file(s)" in capsys.readouterr().out
 
 
