@@ -34,7 +34,7 @@ feed = feed_freshness()
 if not len(feed):
     st.caption("This lake does not follow GDELT's feed: it holds only files loaded by hand. "
                "`python -m ingest fetch` brings in what GDELT published in the last 7 days and keeps it current "
-               "(see How to refresh below).")
+               + ("(see How to refresh below)." if admin else "(ask the server's administrator)."))
 else:
     newest = feed["newest_slot"].max()
     st.caption("What `ingest fetch` loaded from GDELT's file lists, per stream. A 15-minute slot holds the events "

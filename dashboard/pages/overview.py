@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, spikes
+from dashboard import access, charts, saved_views, spikes
 from dashboard.lake_access import current_snapshot, query, require_events, snapshot_info
 from dashboard.shared import pinned, with_pin, write_url
 
@@ -31,6 +31,8 @@ cols[1].metric("Between two countries", f"{summary['dyadic_events']:,}",
                help="Rows whose two actors have different country codes (regions such as EUR included).")
 cols[2].metric("Country pairs", f"{summary['pairs']:,}", help="Unordered pairs with at least one event.")
 cols[3].metric("Event dates", f"{first:%Y} – {last:%Y}", help=f"{first} to {last} (SQLDATE).")
+
+saved_views.overview_lists(access.current())  # "Your views" and "Shared with the team"
 
 # --- what changed: the latest twelve months of data against the twelve before ----------------------
 # Whole months, so the rollups answer (queries/rollup/).
