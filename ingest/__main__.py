@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
+from alerts.after_load import run_after_load
 from ingest import alerts_command, fetch_command
 from ingest import status as status_report
 from ingest.errors import BusyLake, Rejected
@@ -134,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         from ingest.load import load_or_record
 
         summary = load_or_record(args.command, args.files, lake, console, code=not getattr(args, "no_code", False))
-        print(summary.line())
+        print(summary.line(), flush=True)
+        if summary.snapshot is not None and summary.added.get("events"):
+            run_after_load(lake)  # never fails the load: a failed run or delivery is a warning in the log
         return 0
     except Rejected as rejection:
         print(f"rejected: {rejection} (nothing was committed)", file=sys.stderr)

@@ -39,6 +39,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from alerts.after_load import run_after_load
 from ingest import download, gdelt_feed, store
 from ingest.errors import Rejected
 from ingest.gdelt_feed import ListedFile
@@ -452,6 +453,10 @@ def fetch(lake: Path, streams: list[str], start: dt.datetime | None = None, end:
         if merge_after and report.snapshots and not (stop is not None and stop.is_set()):
             _merge_if_spread(con, merge_after)
     report.seconds = time.perf_counter() - began
+    if report.added.get("events") and not (stop is not None and stop.is_set()):
+        # The lock is released and the lake closed: judge the watches (never fails the fetch; a
+        # stopped fetch leaves it to the next one or `alerts run`).
+        run_after_load(lake)
     return report
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from alerts.after_load import run_after_load
 from ingest.errors import Rejected, shown_name
 from ingest.load import load_or_record
 
@@ -52,6 +53,7 @@ def poll_once(drop_dir: Path, lake: Path, seen: dict[Path, tuple[int, float]], c
               report: Callable[[str], None]) -> int:
     """One pass over the folder. Returns how many files were taken (loaded or rejected)."""
     taken = 0
+    new_events = False
     current = {}
     for path in sorted(drop_dir.iterdir()):
         if path.name.startswith(".") or path.name.lower().endswith(TEMPORARY) or path.is_dir():
@@ -75,11 +77,14 @@ def poll_once(drop_dir: Path, lake: Path, seen: dict[Path, tuple[int, float]], c
             report(f"rejected {shown_name(path.name)}: {rejection}")
         else:
             _move(path, drop_dir / "done")
+            new_events = new_events or bool(summary.snapshot is not None and summary.added.get("events"))
             report(f"loaded {shown_name(path.name)}: {summary.line()}")
         current.pop(path, None)
         taken += 1
     seen.clear()
     seen.update(current)
+    if new_events:  # once per poll, after its commits; never fails it (a warning in the log)
+        run_after_load(lake)
     return taken
 
 
