@@ -523,7 +523,7 @@ def child_warm(ctx: dict, runs: int, only: list[str] | None) -> dict:
 
 def explain_slowest(con, measured: dict, calls: dict, top: int = 3) -> list[dict]:
     """EXPLAIN ANALYZE (DuckDB's JSON profile) of the slowest distinct queries of the warm runs."""
-    from queries import runner
+    from queries import macros, runner
 
     medians = {}
     for name, sc in measured.items():
@@ -549,6 +549,7 @@ def explain_slowest(con, measured: dict, calls: dict, top: int = 3) -> list[dict
         used = {k: v for k, v in bound.items() if f"${k}" in sql}
         prof = Path(tempfile.mkstemp(suffix=".json")[1])
         cur = con.cursor()
+        macros.define(cur)
         try:
             cur.execute("USE lake")
             cur.execute("SET enable_profiling = 'json'")
@@ -638,11 +639,12 @@ def naive_connect(ctx: dict, files: dict):
 
 
 def naive_run(con, query: str, params: dict):
-    from queries import runner
+    from queries import macros, runner
 
     q = runner.get(query)
     bound = q.bind(params)
     used = {k: v for k, v in bound.items() if f"${k}" in q.sql}
+    macros.define(con)
     return con.execute(q.sql, used).df()
 
 

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import duckdb
 
+from queries import macros
+
 ROLLUP_TABLES = ("pair_month", "day_volume", "country_month")
 
 
 def add(con: duckdb.DuckDBPyConnection, new_events: str) -> None:
     """Append the rollup rows of the events in `new_events` (a table shaped like lake.events)."""
+    macros.define(con)  # both_states, initiator: the rules the queries apply (queries/shared/macros.sql)
     con.execute(f"""
         insert into lake.pair_month
         select pair_a, pair_b, date_trunc('month', event_date)::date, quad_class, event_root_code,
-               coalesce(actor1_is_state and actor2_is_state, false),
+               both_states(actor1_is_state, actor2_is_state),
                count(*), count(*) filter (where num_sources > 1), sum(goldstein),
                sum(avg_tone), count(avg_tone),
-               case when event_code = '043' then actor2_country else actor1_country end = pair_a
+               initiator(event_code, actor1_country, actor2_country) = pair_a
         from {new_events}
         where pair_a <> pair_b
         group by all

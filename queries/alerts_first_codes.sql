@@ -9,7 +9,7 @@
 with pair_rows as (
     select event_date, event_code
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
+    where in_pair(pair_a, pair_b, $a, $b)
       and event_date <= $end  -- no lower bound: "first" means first in the whole lake
       and (
           ($direction <> 'b_to_a' and actor1_country = $a and actor2_country = $b)

@@ -10,7 +10,7 @@
 with pair_rows as (
     select event_date, quad_class, goldstein
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)  -- the sort key: few row groups read
+    where in_pair(pair_a, pair_b, $a, $b)  -- the sort key: few row groups read
       and event_date between $start and $end
       and (
           ($direction <> 'b_to_a' and actor1_country = $a and actor2_country = $b)

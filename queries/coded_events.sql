@@ -9,7 +9,7 @@
 with pair_coded as (
     select *
     from coded_events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
+    where in_pair(pair_a, pair_b, $a, $b)
       and event_date between $start and $end
 ),
 

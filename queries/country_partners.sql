@@ -14,7 +14,7 @@ with dyadic as (
     where pair_a <> pair_b
       and (pair_a = $country or pair_b = $country)
       and event_date between $start and $end
-      and ($states_only = 'false' or (actor1_is_state and actor2_is_state))
+      and states_kept($states_only, both_states(actor1_is_state, actor2_is_state))
 ),
 
 final as (

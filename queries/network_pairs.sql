@@ -14,7 +14,7 @@ with dyadic as (
       and event_date between $start and $end
       and list_contains($quad_classes, quad_class)
       and list_contains($root_codes, event_root_code::integer)
-      and ($states_only = 'false' or (actor1_is_state and actor2_is_state))
+      and states_kept($states_only, both_states(actor1_is_state, actor2_is_state))
 ),
 
 final as (

@@ -3,7 +3,9 @@
 -- rows with the same date, actors, event code and action location count once, and a
 -- "host a visit" (043) counts as the guest's "make a visit" (042), so a reciprocal pair is
 -- one interaction. count=corroborated: raw rows reported by more than one source.
--- direction: a_to_b when the initiator (actor 1; the guest for 042/043) is country a.
+-- direction: a_to_b when the initiator (actor 1; the guest for 042/043) is country a. Unlike
+-- pair_timeline, which keeps GDELT's actor 1 as recorded: here a visit is one interaction of the
+-- guest's, whichever side reported it (the two differ only for 043 rows).
 -- @param a country                                        first country (ISO 3166 alpha-3)
 -- @param b country                                        second country
 -- @param start date                                       first event date, YYYY-MM-DD
@@ -16,13 +18,12 @@ with pair_rows as (
     select
         *,
         -- 043 "host a visit" by B is 042 "make a visit" by A: swap to the guest's view
-        case when event_code = '043' then '042' else event_code end as interaction_code,
-        case when event_code = '043' then actor2_country else actor1_country end as initiator_country,
-        case when event_code = '043' then actor2_code else actor1_code end as initiator_code,
-        case when event_code = '043' then actor1_code else actor2_code end as target_code
+        interaction_code(event_code) as interaction_code,
+        initiator(event_code, actor1_country, actor2_country) as initiator_country,
+        initiator(event_code, actor1_code, actor2_code) as initiator_code,
+        target(event_code, actor1_code, actor2_code) as target_code
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)  -- the sort key: few row groups read
-      and pair_a <> pair_b
+    where in_pair(pair_a, pair_b, $a, $b)  -- the sort key: few row groups read
       and event_date between $start and $end
       and list_contains($quad_classes, quad_class)
       and list_contains($root_codes, event_root_code::integer)

@@ -8,8 +8,7 @@
 with pair_events as (
     select event_id, date_added
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
-      and pair_a <> pair_b
+    where in_pair(pair_a, pair_b, $a, $b)
       and event_date between $start and $end
 ),
 

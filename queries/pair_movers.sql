@@ -12,7 +12,7 @@ with dyadic as (
     from events
     where pair_a <> pair_b
       and (event_date between $start and $end or event_date between $prev_start and $prev_end)
-      and ($states_only = 'false' or (actor1_is_state and actor2_is_state))
+      and states_kept($states_only, both_states(actor1_is_state, actor2_is_state))
 ),
 
 by_pair as (

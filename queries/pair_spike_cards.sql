@@ -12,8 +12,7 @@
 with pair_rows as (
     select date_trunc($grain, event_date)::date as period, event_code, source_url, num_mentions
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
-      and pair_a <> pair_b
+    where in_pair(pair_a, pair_b, $a, $b)
       and event_date between $start and $end  -- a plain range, so the scan skips row groups
       and list_contains($periods, date_trunc($grain, event_date)::date)
 ),

@@ -9,8 +9,7 @@
 with pair_rows as (
     select event_date, quad_class, goldstein, avg_tone, num_sources
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
-      and pair_a <> pair_b
+    where in_pair(pair_a, pair_b, $a, $b)
       and event_date between $start and $end
       and list_contains($quad_classes, quad_class)
       and list_contains($root_codes, event_root_code::integer)

@@ -1,6 +1,9 @@
 -- pair_timeline: events per period between two countries, split by quad class.
 -- Counts raw event rows (every GDELT row, no deduplication). goldstein_mean and tone_mean
 -- are plain means over those rows. Dates are inclusive and refer to the event date (SQLDATE).
+-- Direction is GDELT's own: who is actor 1 in the row. pair_activity (the Pair page) instead
+-- counts direction by initiator (the 042/043 rule: a visit hosted by b is a's visit); the two
+-- differ only for 043 rows, and this query keeps GDELT's rows as recorded for export and checks.
 -- @param a country                                        first country (ISO 3166 alpha-3)
 -- @param b country                                        second country
 -- @param start date                                       first event date, YYYY-MM-DD
@@ -10,7 +13,7 @@
 with pair_events as (
     select event_date, quad_class, goldstein, avg_tone
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)  -- the sort key: few row groups read
+    where in_pair(pair_a, pair_b, $a, $b)  -- the sort key: few row groups read
       and event_date between $start and $end
       and (
           ($direction <> 'b_to_a' and actor1_country = $a and actor2_country = $b)

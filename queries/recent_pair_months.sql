@@ -8,7 +8,7 @@ with dyadic as (
     from events
     where pair_a <> pair_b
       and event_date between $start and $end
-      and actor1_is_state and actor2_is_state
+      and both_states(actor1_is_state, actor2_is_state)
 ),
 
 busy as (

@@ -6,7 +6,7 @@
 -- @param limit int(1,1000) = 10           how many pairs
 -- @param states_only enum(true,false) = true   leave out regions and groups (EUR, AFR...)
 with dyadic as (
-    select pair_a, pair_b, quad_class, goldstein, actor1_is_state and actor2_is_state as both_states
+    select pair_a, pair_b, quad_class, goldstein, both_states(actor1_is_state, actor2_is_state) as both_states
     from events
     where pair_a <> pair_b
       and event_date between $start and $end
@@ -28,7 +28,7 @@ final as (
     from dyadic d
     left join names na on na.code = d.pair_a
     left join names nb on nb.code = d.pair_b
-    where $states_only = 'false' or d.both_states
+    where states_kept($states_only, d.both_states)
     group by all
     order by events desc, country_a, country_b
     limit $limit

@@ -180,6 +180,7 @@ def test_wheel_carries_the_sql_schema_lookups_and_licence(tmp_path: Path) -> Non
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"queries/{p.name}" for p in (REPO / "queries").glob("*.sql")}
     expected |= {f"queries/rollup/{p.name}" for p in (REPO / "queries" / "rollup").glob("*.sql")}
+    expected |= {"queries/shared/macros.sql"}
     expected |= {f"ingest/coder/{p.name}" for p in (REPO / "ingest" / "coder").glob("*.csv")}
     expected |= {f"lake/cameo_lookups/{p.name}" for p in (REPO / "data" / "reference").iterdir()}
     expected |= {f"dashboard/pages/{p.name}" for p in (REPO / "dashboard" / "pages").glob("*.py")}

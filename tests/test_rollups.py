@@ -10,7 +10,7 @@ import pytest
 
 from ingest.load import load
 from lake import connection as lakes
-from queries import runner
+from queries import macros, runner
 
 WINDOWS = [
     ("1979-01-01", "2020-07-31"),
@@ -32,6 +32,7 @@ def raw(con, name: str, params: dict) -> pd.DataFrame:
     """The query's own SQL over the events, bypassing the rollup twin."""
     query = runner.get(name)
     cursor = con.cursor()
+    macros.define(cursor)
     cursor.execute("use lake")
     return cursor.execute(query.sql, query.bind(params)).df()
 
@@ -134,6 +135,7 @@ def test_rollups_follow_each_commit_and_snapshot(copy_of_sample_lake: Path, tmp_
     assert_same(runner.run(con, "top_pairs", params), raw(con, "top_pairs", params))
     old = runner.run(con, "top_pairs", params, snapshot=before)
     cursor = con.cursor()
+    macros.define(cursor)
     cursor.execute(f"use {lakes.snapshot_alias(con, before)}")
     query = runner.get("top_pairs")
     assert_same(old, cursor.execute(query.sql, query.bind(params)).df())

@@ -4,7 +4,7 @@ with dyadic as (
     where month between $start and $end
       and list_contains($quad_classes, quad_class)
       and list_contains($root_codes, root_code::integer)
-      and ($states_only = 'false' or both_states)
+      and states_kept($states_only, both_states)
 ),
 
 final as (

@@ -11,7 +11,7 @@ with by_pair as (
             / sum(events) filter (where month between $prev_start and $prev_end) as goldstein_before
     from pair_month
     where (month between $start and $end or month between $prev_start and $prev_end)
-      and ($states_only = 'false' or both_states)
+      and states_kept($states_only, both_states)
     group by all
 ),
 

@@ -6,7 +6,7 @@
 with whole_months as (
     select month as day, quad_class, events, goldstein_sum, tone_sum, tone_rows
     from pair_month
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
+    where in_pair(pair_a, pair_b, $a, $b)
       -- whole months: from the first 1st on or after $start up to the 1st after the last whole month
       -- (inline, not a CTE: constant expressions let the scans skip files and row groups)
       and month >= (case when day($start) = 1 then $start else (date_trunc('month', $start) + interval 1 month)::date end)
@@ -17,8 +17,7 @@ edge_days as (
     select event_date as day, quad_class, 1 as events, goldstein as goldstein_sum, avg_tone as tone_sum,
            (avg_tone is not null)::integer as tone_rows
     from events
-    where pair_a = least($a, $b) and pair_b = greatest($a, $b)
-      and pair_a <> pair_b
+    where in_pair(pair_a, pair_b, $a, $b)
       -- the two partial months as two plain ranges (an OR of ranges would not skip row groups)
       and ((event_date >= $start and event_date < least((case when day($start) = 1 then $start else (date_trunc('month', $start) + interval 1 month)::date end), ($end + interval 1 day)::date))
            or (event_date >= greatest((case when day(($end + interval 1 day)::date) = 1 then ($end + interval 1 day)::date else date_trunc('month', $end)::date end), $start) and event_date <= $end))

@@ -2,7 +2,7 @@
 with dyadic as (
     select * from pair_month
     where month between $start and $end
-      and ($states_only = 'false' or both_states)
+      and states_kept($states_only, both_states)
 ),
 
 names as (
