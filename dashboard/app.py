@@ -11,11 +11,12 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import access, saved_views, shared
-from dashboard.lake_access import begin_run, freshness_line, lake_settings, snapshot_info
+from dashboard.lake_access import begin_run, freshness_line, lake_settings, query, snapshot_info
 from ingest.sample import NO_SAMPLE, complete_sample, missing_sample_steps, sample_available
 from ingest.store import ensure_schema
 from lake import connection as lakes
@@ -136,8 +137,11 @@ pinned = shared.pinned()
 if pinned is not None:
     info = snapshot_info(pinned)
     banner = st.container(border=True)
-    banner.markdown(f":material/push_pin: **Data as of {info['time']:%Y-%m-%d %H:%M} UTC** (snapshot {pinned}), "
-                    "as pinned in this link.")
+    last_date = query("lake_summary", snapshot=pinned).iloc[0]["last_date"]
+    data_to = f"data to {last_date:%Y-%m-%d}" if pd.notna(last_date) else "no events"
+    loaded = f"loaded {info['time']:%Y-%m-%d %H:%M} UTC" if info["time"] is not None else "load time unknown"
+    # The data's end date first: the load time alone read as the date the data runs to.
+    banner.markdown(f":material/push_pin: **Pinned: {data_to}**, {loaded}, snapshot {pinned}, as pinned in this link.")
     if pinned < latest:
         banner.page_link(page, label=f"Newer data available (snapshot {latest}) — open latest",
                          icon=":material/update:",

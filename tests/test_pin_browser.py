@@ -78,9 +78,9 @@ def events_shown(page) -> str:
 
 
 def banner(page) -> list[str]:
-    """The pin banner's paragraph(s): 'Data as of ... (snapshot N), as pinned in this link.'"""
+    """The pin banner's paragraph(s): 'Pinned: data to YYYY-MM-DD, loaded ..., snapshot N, as pinned in this link.'"""
     return page.locator('[data-testid="stMarkdownContainer"]').filter(
-        has_text="Data as of").all_inner_texts()
+        has_text="Pinned: ").all_inner_texts()
 
 
 @pytest.fixture(scope="module")

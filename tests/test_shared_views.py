@@ -4,6 +4,7 @@ snapshot, the sidebar links carry the shared filters, and the Data page tells th
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,8 +171,10 @@ def test_pinned_overview_shows_the_old_count(grown_app, grown: Grown) -> None:
 
 def test_pinned_overview_says_data_as_of_the_snapshot(grown_app, grown: Grown) -> None:
     at = grown_app("overview", snapshot=str(grown.before))
-    banner = [m.value for m in at.markdown if "Data as of" in m.value]
-    assert len(banner) == 1 and f"(snapshot {grown.before})" in banner[0]
+    banner = [m.value for m in at.markdown if "Pinned: " in m.value]
+    assert len(banner) == 1 and f"snapshot {grown.before}," in banner[0]
+    # both dates: where the data ends and when it was loaded
+    assert re.search(r"data to \d{4}-\d\d-\d\d\*\*, loaded \d{4}-\d\d-\d\d \d\d:\d\d UTC", banner[0]), banner[0]
     assert not at.warning
 
 
@@ -199,14 +202,14 @@ def test_unpinned_overview_shows_the_new_count(grown_app, grown: Grown) -> None:
     at = grown_app("overview")
     assert not at.exception
     assert events_metric(at) == f"{grown.events_latest:,}"
-    assert not [m for m in at.markdown if "Data as of" in m.value]
+    assert not [m for m in at.markdown if "Pinned: " in m.value]
     assert not [link for link in links(at) if "Newer data available" in link.proto.label]
 
 
 def test_pinning_the_latest_snapshot_offers_no_newer_link(grown_app, grown: Grown) -> None:
     at = grown_app("overview", snapshot=str(grown.latest))
     assert events_metric(at) == f"{grown.events_latest:,}"
-    assert [m for m in at.markdown if "Data as of" in m.value]
+    assert [m for m in at.markdown if "Pinned: " in m.value]
     assert not [link for link in links(at) if "Newer data available" in link.proto.label]
 
 
@@ -217,14 +220,14 @@ def test_unusable_snapshot_gives_a_warning_and_the_latest_data(grown_app, grown:
     if bad:  # an empty ?snapshot= is simply not pinned
         assert len(at.warning) == 1 and "not a snapshot of this data" in at.warning[0].value
     assert events_metric(at) == f"{grown.events_latest:,}"
-    assert not [m for m in at.markdown if "Data as of" in m.value]
+    assert not [m for m in at.markdown if "Pinned: " in m.value]
 
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_page_opens_pinned_to_an_older_snapshot(grown_app, grown: Grown, page: str) -> None:
     at = grown_app(page, snapshot=str(grown.before))
     assert not at.exception, [e.value for e in at.exception]
-    assert [m for m in at.markdown if "Data as of" in m.value]
+    assert [m for m in at.markdown if "Pinned: " in m.value]
 
 
 @pytest.mark.parametrize("page", ["overview", "pair", "brief", "network"])
