@@ -123,6 +123,7 @@ def load(command: str, paths: list[str], lake: Path, console: Console | None = N
     try:
         if own:
             store.ensure_schema(con)
+            store.orphaned_files(con, delete=True)  # what a killed load left behind
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             try:
                 summary = (_load_events_in_one_pass(con, command, paths, console, before_commit)

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ingest.store import orphan_age_hours, orphaned_files
 from lake.connection import connect, settings_for
 from lake.rejections import read_rejections
 
@@ -35,7 +36,17 @@ def collect(lake: Path) -> dict:
             "snapshots": snapshots,
             "rejections": read_rejections(lake, limit=5),
             "feed": _feed(con),
+            "orphaned_files": _orphans(lake),
         }
+    finally:
+        con.close()
+
+
+def _orphans(lake: Path) -> list[str]:
+    """DuckLake looks for orphaned files only through a writable attach (a dry run writes nothing)."""
+    con = connect(lake, read_only=False)
+    try:
+        return orphaned_files(con)
     finally:
         con.close()
 
@@ -70,5 +81,8 @@ def render(report: dict, console: Console) -> None:
         for row in report["feed"]:
             feed.add_row(row["stream"], row["newest_slot"] or "", f"{row['loaded_files']:,}", f"{row['failed_files']:,}")
         console.print(feed)
+    if report["orphaned_files"]:
+        console.print(f"[yellow]{len(report['orphaned_files'])} orphaned data file(s)[/] (older than "
+                      f"{orphan_age_hours():g} h, in no snapshot: left by a killed load; the next load removes them)")
     for rejection in report["rejections"]:
         console.print(f"[red]rejected[/] {rejection['time']} {rejection['reason']}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
 import time
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from lake.connection import LAKE_ALIAS, commit_gate
 from lake.rejections import REJECTIONS_FILE
 from lake.rejections import read_rejections as read_rejections  # where ingest callers look
 
+log = logging.getLogger("bilateral.ingest")
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 
@@ -170,3 +173,24 @@ def record_rejection(lake: Path, command: str, files: list[str], reason: str) ->
              "files": [shown_name(f) for f in files], "reason": reason}
     with (lake / REJECTIONS_FILE).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def orphan_age_hours() -> float:
+    """Data files no snapshot refers to, older than this, were left by a killed load (a running
+    load's own files are younger: its transaction has not committed yet)."""
+    return float(os.environ.get("BILATERAL_ORPHAN_AGE_HOURS", "6"))
+
+
+def orphaned_files(con: duckdb.DuckDBPyConnection, delete: bool = False) -> list[str]:
+    """The lake's orphaned data files (see orphan_age_hours); removed when `delete`."""
+    try:
+        rows = con.execute(
+            f"call ducklake_delete_orphaned_files('{LAKE_ALIAS}', dry_run => $dry, "
+            "older_than => now() - to_hours($hours::bigint))",
+            {"dry": not delete, "hours": int(orphan_age_hours())}).fetchall()
+    except duckdb.Error as err:  # never fail a load over housekeeping
+        log.warning("could not look for orphaned data files: %s", str(err).splitlines()[0][:200])
+        return []
+    if delete and rows:
+        log.info("removed %d data file(s) a killed load left behind", len(rows))
+    return [r[0] for r in rows]
