@@ -44,11 +44,11 @@ def save_form(person: Person, page: str, params: dict[str, str]) -> None:
                 with open_views(_lake()) as store:
                     store.save(name, page, params, owner=person.id, note=note, shared=shared and person.is_editor,
                                editor=person.is_editor)
-            except ViewError as err:
-                st.warning(str(err), icon=":material/warning:")
+            except ViewError as err:  # a toast: the popover closes when the form is sent
+                st.toast(str(err), icon=":material/warning:")
             else:
-                st.success(f"Saved as '{md(' '.join(name.split()))}'. It is listed on the Overview.",
-                           icon=":material/bookmark_added:")
+                st.toast(f"Saved as '{md(' '.join(name.split()))}'. It is listed on the Overview.",
+                         icon=":material/bookmark_added:")
 
 
 def overview_lists(person: Person) -> None:
@@ -105,6 +105,6 @@ def _change(action: Callable[[ViewStore], None]) -> None:
         with open_views(_lake()) as store:
             action(store)
     except ViewError as err:
-        st.warning(str(err), icon=":material/warning:")
+        st.toast(str(err), icon=":material/warning:")
         return
     st.rerun()

@@ -104,7 +104,7 @@ def test_save_this_view_and_reopen_it_from_the_overview(lake: Path) -> None:
     at.button(key="FormSubmitter:save_view-Save this view").click()
     at.run()
     assert not at.exception
-    assert any("Saved as" in s.value for s in at.success)
+    assert any("Saved as" in s.value for s in at.toast)
 
     with open_views(lake) as store:
         (view,) = store.mine(access.LOCAL)
