@@ -1490,7 +1490,7 @@ def render(data: dict) -> str:
              + " (warm process), cold median " + ", ".join(
                  f"{lab} {ms(_g(res[lab], 'cold', 'search', 'index_build', 'median'))} ms" for lab in labels)
              + f" (n = {_g(res[labels[-1]], 'cold', 'search', 'total', 'n')} cold runs of the search view: each "
-             "opens the index anew). `dashboard.data.query` also reads the current snapshot id from the catalog on every call, "
+             "opens the index anew). `dashboard.lake_access.begin_run` reads the current snapshot id from the catalog once per page run (before 8294b71: on every query call), "
              "cache hit or not: " + ", ".join(
                  f"{lab} {ms(_g(res[lab], 'warm_process', 'current_snapshot_s'))} ms" for lab in labels) + " per call.")
     L.append("")
