@@ -27,6 +27,30 @@ LOADERS = {
 }
 
 
+LOADER_EXAMPLES = {
+    "gdelt": "gdelt 20251203151500.export.CSV.zip 20251203153000.export.CSV.zip",
+    "mentions": "mentions 20251203151500.mentions.CSV.zip",
+    "articles": "articles feed.jsonl",
+    "parquet": "parquet drop/events-2025-12.parquet",
+}
+# Commands that write data into a lake (and so would create one at a mistyped path).
+WRITES = (*LOADERS, "watch", "migrate")
+
+
+def _lake_first(argv: list[str]) -> list[str]:
+    """`--lake DIR` is accepted after the subcommand too (`ingest gdelt --lake DIR FILE`): it is
+    moved before it, where the parser reads it. Nothing after a `--` is touched."""
+    argv = list(argv)
+    for i, token in enumerate(argv):
+        if token == "--":
+            break
+        if i > 0 and (token == "--lake" or token.startswith("--lake=")) and not argv[0].startswith("--lake"):
+            taken = argv[i:i + 2] if token == "--lake" else [token]
+            del argv[i:i + len(taken)]
+            return taken + argv
+    return argv
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Load data into the Bilateral lake.")
     parser.add_argument("--lake", help="lake directory (default: $BILATERAL_LAKE or data/lake)")
@@ -35,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     loudness.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in LOADERS.items():
-        cmd = commands.add_parser(name, help=help_text)
+        cmd = commands.add_parser(name, help=help_text, description=help_text + ". One commit: all or nothing.",
+                                  epilog=f"example: python -m ingest --lake data/lake {LOADER_EXAMPLES[name]}",
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         cmd.add_argument("files", nargs="+", metavar="FILE")
         if name == "articles":
             cmd.add_argument("--no-code", action="store_true",
@@ -70,10 +96,15 @@ def _memory_size(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_lake_first(sys.argv[1:] if argv is None else argv))
     configure_logging(1 if args.verbose else -1 if args.quiet else 0)
     lake = lake_dir(args.lake)
     console = Console(stderr=True)
+    if args.command in WRITES and not lake.exists() and not lake.parent.is_dir():
+        # A new lake is made only in a folder that exists: a mistyped path is not a new lake.
+        print(f"error: no lake at {lake}, and its folder {lake.parent} does not exist; check --lake "
+              f"(or create the folder to start a new lake there)", file=sys.stderr)
+        return 2
     try:
         if args.command == "status":
             report = status_report.collect(lake)

@@ -36,14 +36,16 @@ def _split_params(rest: list[str]) -> dict[str, str]:
     return params
 
 
+def _describe(query) -> list[str]:
+    lines = [f"{query.name}: {query.description}"]
+    for p in query.params:
+        default = f" (default {p.default})" if p.default is not None else ""
+        lines.append(f"    --{p.name} {p.type}{default}  {p.help}")
+    return lines
+
+
 def _list() -> str:
-    lines = []
-    for query in catalog().values():
-        lines.append(f"{query.name}: {query.description}")
-        for p in query.params:
-            default = f" (default {p.default})" if p.default is not None else ""
-            lines.append(f"    --{p.name} {p.type}{default}  {p.help}")
-    return "\n".join(lines)
+    return "\n".join(line for query in catalog().values() for line in _describe(query))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +55,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m queries", description="Run a named Bilateral query.")
+    parser = _Parser(prog="python -m queries", description="Run a named Bilateral query.", add_help=False)
+    parser.add_argument("-h", "--help", action="store_true", help="this help, or with a NAME that query's parameters")
     parser.add_argument("name", nargs="?", help="query name (see --list)")
     parser.add_argument("--list", action="store_true", help="list queries with their parameters")
     parser.add_argument("--snapshot", type=int, help="read the data as of this lake snapshot")
@@ -61,6 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lake", help="lake directory (default: $BILATERAL_LAKE or data/lake)")
     args, rest = parser.parse_known_args(argv)
     try:
+        if args.help and args.name:  # python -m queries pair_timeline --help
+            query = catalog().get(args.name)
+            if query is None:
+                raise QueryError(f"no query named {args.name!r}; see: python -m queries --list")
+            print("\n".join(_describe(query)))
+            print(f"example: python -m queries {query.name} "
+                  + " ".join(f"--{p.name} ..." for p in query.params if p.default is None) + " --format csv")
+            return 0
+        if args.help:
+            parser.print_help()
+            return 0
         if args.list:
             print(_list())
             return 0
