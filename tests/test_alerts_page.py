@@ -157,3 +157,10 @@ def test_the_pair_page_offers_to_watch_its_pair(lake) -> None:
     assert not at.exception
     link = next(x.proto for x in at.get("page_link") if x.proto.label == "Watch this pair")
     assert link.page.endswith("alerts") and parse_qs(link.query_string) == {"a": ["GEO"], "b": ["RUS"]}
+
+
+def test_an_alerts_database_that_cannot_be_opened_is_one_line(lake) -> None:
+    (lake / "app.sqlite").mkdir()  # a directory where the file should be
+    at = open_page()
+    assert not at.exception
+    assert "cannot be opened" in one_error(at)

@@ -9,6 +9,7 @@ through md(); a webhook only by its host (its path is the secret of a chat webho
 
 from __future__ import annotations
 
+import sqlite3
 from urllib.parse import parse_qsl, urlsplit
 
 import streamlit as st
@@ -68,7 +69,12 @@ st.session_state.setdefault("alert_a", codes[0] if codes else "USA")
 st.session_state.setdefault("alert_b", codes[1] if len(codes) > 1 else "CHN")
 
 lake, _settings = lake_settings()
-db = appdb.open_db(lake)
+try:
+    db = appdb.open_db(lake)
+except (OSError, sqlite3.Error) as err:  # e.g. a server whose lake directory it may not write
+    st.error(md(f"The alerts database {appdb.path_for(lake)} cannot be opened: {str(err).splitlines()[0][:200]}"),
+             icon=":material/error:")
+    st.stop()
 try:
     st.title("Alerts")
     smtp = "an SMTP server is set" if delivery.smtp_settings().host else \
