@@ -8,7 +8,6 @@ started from inside the page run, between two of its queries.
 
 from __future__ import annotations
 
-import gzip
 import os
 import subprocess
 import sys
@@ -20,20 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import lake_access
 from lake import connection as lakes
+from tests.support.gdelt_rows import shifted_export
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
-EXPORT = REPO / "data" / "sample" / "events" / "20151027220000.export.CSV.gz"
 PAIR = {"a": "RUS", "b": "SYR", "from": "2015-10-01", "to": "2015-10-31"}
-
-
-def shifted_export(folder: Path) -> Path:
-    """The real export with every event id moved past the sample's, so it loads as new events."""
-    rows = gzip.decompress(EXPORT.read_bytes()).decode("utf-8").splitlines()
-    path = folder / "20151027220000.export.CSV"
-    path.write_text("".join(f"{int(row.split(chr(9), 1)[0]) + 10**11}\t{row.split(chr(9), 1)[1]}\n"
-                            for row in rows if row), encoding="utf-8")
-    return path
 
 
 def load(lake: Path, drop: Path) -> None:

@@ -23,3 +23,11 @@ def real_rows(first: int, count: int) -> list[list[str]]:
 def write_rows(path: Path, rows: list[list[str]]) -> Path:
     path.write_text("".join("\t".join(row) + "\n" for row in rows), encoding="utf-8")
     return path
+
+
+def shifted_export(folder: Path, shift: int = 10**11) -> Path:
+    """The whole 2015-10-27 22:00 export with every event id moved by `shift`, so it loads as
+    new events into a lake that holds the sample (real rows, 19 Russia-Syria events among them)."""
+    rows = real_rows(0, 10**6)
+    return write_rows(folder / "20151027220000.export.CSV",
+                      [[str(int(row[0]) + shift), *row[1:]] for row in rows if row != [""]])
