@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from alerts import names
 from queries import spikes
 
 WINDOW, MIN_HISTORY, MIN_EVENTS = spikes.WINDOW, spikes.MIN_HISTORY, spikes.MIN_EVENTS
@@ -232,6 +233,10 @@ RULES: dict[str, Rule] = {
                     lambda p, g: f"Silence: no events for {int(p['days'])} days where the rate of the previous "
                                  f"{WINDOW} {g}s would have given at least {float(p['expected']):g}."),
 }
+
+
+# The CLI's parser reads the names from alerts/names.py (no pandas there): they must be these.
+assert GRAINS == names.GRAINS and {n: r.main for n, r in RULES.items()} == names.RULE_THRESHOLDS
 
 
 def explain(rule: str, params: dict, grain: str) -> str:

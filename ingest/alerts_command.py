@@ -8,17 +8,19 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alerts import appdb, delivery, engine, message
-from alerts.rules import GRAINS, RULES, explain
-from alerts.watches import WatchError, new_watch, shown_webhook
+from alerts.names import GRAINS, RULE_THRESHOLDS
+
+if TYPE_CHECKING:
+    from alerts import appdb, engine
 
 EXAMPLES = """examples:
   python -m ingest alerts add LBY RUS --rules spike,conflict_jump,first_code --email analyst@example.org
   python -m ingest alerts add USA CHN --rules spike=4,goldstein_drop=2.5,silence=21 --grain month \\
       --webhook https://hooks.example.org/...
   python -m ingest alerts run --from 2025-01-01 --to 2025-12-31 --dry-run    # a backtest: sends nothing
-rules: """ + "; ".join(f"{name}" + (f"=<{r.main}>" if r.main else "") for name, r in RULES.items())
+rules: """ + "; ".join(f"{name}" + (f"=<{main}>" if main else "") for name, main in RULE_THRESHOLDS.items())
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -28,7 +30,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add = sub.add_parser("add", help="watch a pair of countries")
     add.add_argument("a", metavar="A")
     add.add_argument("b", metavar="B")
-    add.add_argument("--rules", required=True, help=f"comma-separated, from {', '.join(RULES)}; "
+    add.add_argument("--rules", required=True, help=f"comma-separated, from {', '.join(RULE_THRESHOLDS)}; "
                                                     "rule=N sets its threshold, e.g. conflict_jump=20")
     add.add_argument("--email", action="append", default=[], metavar="ADDRESS", help="a recipient (repeatable)")
     add.add_argument("--webhook", metavar="URL", help="an incoming-webhook URL (Slack, Mattermost, Teams)")
@@ -59,6 +61,10 @@ def _day(text: str) -> dt.date:
 
 
 def run(args: argparse.Namespace, lake: Path) -> int:
+    # Imported here, not at the top: the rules need pandas, which a GDELT load never does.
+    from alerts import appdb, engine
+    from alerts.watches import WatchError, new_watch
+
     command = args.alerts_command
     if command == "add":
         try:
@@ -122,13 +128,15 @@ def _print_run(report: engine.RunReport, dry_run: bool) -> int:
 
 
 def _list(db: appdb.AppDB, fired: bool, fmt: str) -> int:
+    from alerts.watches import shown_webhook
+
     if fired:
         rows = [{"id": r["id"], "watch": r["watch_id"], "pair": r["payload"]["pair"], "rule": r["rule"],
                  "period": r["period"], "snapshot": r["snapshot"], "sent": r["sent"], "unsent": r["unsent"],
                  "sentence": r["payload"]["sentence"]} for r in db.fired()]
     else:
         rows = [{"id": w.id, "pair": w.pair(), "grain": w.grain,
-                 "rules": ", ".join(f"{k}" + (f"={v[RULES[k].main]:g}" if RULES[k].main in v else "")
+                 "rules": ", ".join(f"{k}" + (f"={v[RULE_THRESHOLDS[k]]:g}" if RULE_THRESHOLDS[k] in v else "")
                                     for k, v in w.rules.items()),
                  "emails": ", ".join(w.emails), "webhook": shown_webhook(w.webhook), "owner": w.owner or ""}
                 for w in db.watches()]
@@ -143,6 +151,10 @@ def _list(db: appdb.AppDB, fired: bool, fmt: str) -> int:
 
 
 def _test(watch: appdb.Watch) -> int:
+    from alerts import appdb, delivery, message
+    from alerts.rules import explain
+    from alerts.watches import shown_webhook
+
     rule = next(iter(watch.rules))
     body = {"watch_id": watch.id, "pair": watch.pair(), "a": watch.a, "b": watch.b, "rule": "test",
             "grain": watch.grain, "period": dt.date.today().isoformat(), "numbers": {},

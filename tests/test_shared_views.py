@@ -24,6 +24,7 @@ APP = str(REPO / "app.py")
 SAMPLE_EXPORT = REPO / "data" / "sample" / "events" / "20171126081500.export.CSV.gz"
 PAGES = {  # page file -> its url_path (the default page has none)
     "overview": "", "pair": "pair", "brief": "brief", "network": "network", "articles": "articles", "data": "data",
+    "alerts": "alerts",
 }
 GEO_USA_2012 = {"a": "GEO", "b": "USA", "from": "2012-01-01", "to": "2012-12-31"}
 HTML_DROP = "<!doctype html><html><head><title>404 Not Found</title></head><body>Not found</body></html>\n"
